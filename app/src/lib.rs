@@ -1,0 +1,85 @@
+//! Parlor's developer portal: the Leptos pages and server functions, rendered on the server
+//! (feature `ssr`) and hydrated in the browser (feature `hydrate`), plus [`wire`], the JSON types
+//! that the server, the portal and the widget share.
+
+#![recursion_limit = "256"]
+
+pub mod pages;
+pub mod sse;
+pub mod wire;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
+
+/// Facts about the running server that the portal shows; the server provides them as context.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ServerInfo {
+    pub version: String,
+    pub storage: String,
+    pub api_base: String,
+}
+
+/// Reads the [`ServerInfo`] that the server put in the request's context.
+#[server(prefix = "/portal/fn", endpoint = "server_info")]
+pub async fn get_server_info() -> Result<ServerInfo, ServerFnError> {
+    use_context::<ServerInfo>().ok_or_else(|| ServerFnError::new("server info is not available"))
+}
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The portal: its layout and its one route table.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="parlor" href="/pkg/parlor.css"/>
+        <Title text="Parlor"/>
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"Parlor"</A>
+                <nav aria-label="Main">
+                    <A href="/">"Home"</A>
+                    <A href="/sign-in">"Sign in"</A>
+                </nav>
+            </header>
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                </Routes>
+            </main>
+            <footer class="footer">"Parlor — self-hosted chatbots, full-stack Rust."</footer>
+        </Router>
+    }
+}
+
+/// The browser entry point: hydrates the server-rendered portal.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,191 @@
+//! The JSON shapes of Parlor's HTTP API, shared by the server (which produces them), the portal
+//! and the widget (which consume them). Plain serde types, no framework code.
+//!
+//! Requests reject unknown fields, so a typo in a field name is an error instead of being
+//! ignored. Field names are snake_case; the camelCase names of older APIs are accepted as
+//! aliases where the seeds use them.
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every error response: `{"error": {"code", "message", "request_id"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code such as `NOT_FOUND`.
+    pub code: String,
+    /// A sentence for the developer.
+    pub message: String,
+    /// The id of the request, also sent as the `X-Request-Id` header.
+    pub request_id: String,
+}
+
+/// `POST /api/chatbots` and `POST /api/v2/chatbots`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateChatbot {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    #[serde(default, alias = "welcomeMessage", skip_serializing_if = "Option::is_none")]
+    pub welcome_message: Option<String>,
+}
+
+/// A chatbot as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chatbot {
+    pub id: String,
+    pub object: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub welcome_message: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A page of a list, newest first. Pass `next_cursor` as `cursor` to get the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub object: String,
+    pub data: Vec<T>,
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v2/chatbots/{id}/chat` and the widget's chat endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRequest {
+    pub message: String,
+    #[serde(default, alias = "conversationId", skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    #[serde(default, alias = "visitorId", skip_serializing_if = "Option::is_none")]
+    pub visitor_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Answer as a server-sent event stream (the default) or as one JSON object.
+    #[serde(default = "default_stream")]
+    pub stream: bool,
+}
+
+fn default_stream() -> bool {
+    true
+}
+
+/// The names of the server-sent events of a chat answer, in the order they come.
+pub mod events {
+    /// First event: the ids of the conversation and of both messages ([`super::ChatStarted`]).
+    pub const START: &str = "start";
+    /// A piece of the answer's text ([`super::ChatDelta`]); the event id counts pieces from 1.
+    pub const DELTA: &str = "delta";
+    /// The sources of the answer ([`super::ChatCitations`]).
+    pub const CITATIONS: &str = "citations";
+    /// Last event of a complete answer ([`super::ChatDone`]).
+    pub const DONE: &str = "done";
+    /// Last event of a failed answer ([`super::ErrorDetail`]-shaped, without request id).
+    pub const ERROR: &str = "error";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatStarted {
+    pub conversation_id: String,
+    pub user_message_id: String,
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatDelta {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Citation {
+    pub entry_id: String,
+    pub title: String,
+    pub source_url: Option<String>,
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatCitations {
+    pub citations: Vec<Citation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub total_tokens: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatDone {
+    pub message_id: String,
+    pub usage: Usage,
+    pub finish_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamError {
+    pub code: String,
+    pub message: String,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub object: String,
+    pub conversation_id: String,
+    pub role: String,
+    pub content: String,
+    pub created_at: String,
+}
+
+/// The answer to a chat request with `"stream": false`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatReply {
+    pub conversation_id: String,
+    pub user_message_id: String,
+    pub message: Message,
+    pub citations: Vec<Citation>,
+    pub usage: Usage,
+    pub finish_reason: String,
+}
+
+/// What the widget needs to draw itself: `GET /widget/v1/chatbots/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetConfig {
+    pub chatbot_id: String,
+    pub name: String,
+    pub welcome_message: String,
+}
+
+/// `GET /healthz` and `GET /readyz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_requests_stream_by_default_and_accept_camel_case_ids() {
+        let req: ChatRequest = serde_json::from_str(r#"{"message":"Hi","conversationId":"conv_1"}"#).unwrap();
+        assert!(req.stream);
+        assert_eq!(req.conversation_id.as_deref(), Some("conv_1"));
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        assert!(serde_json::from_str::<CreateChatbot>(r#"{"name":"a","nmae":"b"}"#).is_err());
+    }
+}

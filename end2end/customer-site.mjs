@@ -1,0 +1,34 @@
+// A stand-in for a customer's website on its own origin: it serves one page that embeds the
+// Parlor widget exactly as the embed snippet says, for the chatbot and backend in the query.
+import { createServer } from "node:http";
+
+const port = Number(process.argv[2] ?? 3901);
+
+const escape = (value) =>
+  String(value).replace(/[&"<>']/g, (c) => ({ "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;", "'": "&#39;" })[c]);
+
+createServer((req, res) => {
+  const url = new URL(req.url, `http://${req.headers.host}`);
+  if (url.pathname === "/healthz") {
+    res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    return;
+  }
+  if (url.pathname !== "/") {
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    return;
+  }
+  const backend = url.searchParams.get("backend") ?? "";
+  const bot = url.searchParams.get("bot") ?? "";
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  res.end(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Customer site</title>
+<style>body { font-family: serif; color: rgb(200, 0, 0); } button { background: lime; }</style>
+</head>
+<body>
+<h1>A customer's page</h1>
+<p>Its own styles are loud on purpose: they must not reach into the widget.</p>
+<script src="${escape(backend)}/widget.js" data-chatbot-id="${escape(bot)}" data-theme="light" async></script>
+</body>
+</html>`);
+}).listen(port, "127.0.0.1");

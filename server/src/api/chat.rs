@@ -1,0 +1,130 @@
+//! `POST /api/v2/chatbots/{id}/chat`: a message in, an answer out, as server-sent events or as
+//! one JSON object.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use parlor_app::wire::{self, events};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::extract::{AppJson, AppPath, Authenticated};
+use crate::chat::Citation;
+use crate::chat::service::{ChatEvent, NewMessage, ReplyStream};
+use crate::chatbots::{self, Chatbot};
+use crate::error::Error;
+use crate::ids::now_ms;
+use crate::keys::Scope;
+use crate::state::AppState;
+
+/// `POST /api/v2/chatbots/{id}/chat` for API callers.
+pub async fn send_chat_message(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::ChatRequest>,
+) -> Result<Response, Error> {
+    caller.require(Scope::ChatWrite)?;
+    let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
+    answer(&state, &chatbot, body).await
+}
+
+/// Sends the message and answers in the form the request asked for.
+pub async fn answer(state: &AppState, chatbot: &Chatbot, body: wire::ChatRequest) -> Result<Response, Error> {
+    let input = NewMessage::parse(&body.message, body.conversation_id, body.visitor_id)?;
+    let reply = state.chat.send_message(chatbot, input).await?;
+    if body.stream { Ok(event_stream(reply)) } else { Ok(Json(collect(reply).await?).into_response()) }
+}
+
+fn citations_json(citations: Vec<Citation>) -> Vec<wire::Citation> {
+    citations
+        .into_iter()
+        .map(|c| wire::Citation { entry_id: c.entry_id, title: c.title, source_url: c.source_url, snippet: c.snippet })
+        .collect()
+}
+
+fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
+    // Serialising these plain structs cannot fail; an empty object keeps the stream valid if it did.
+    Event::default().event(name).data(serde_json::to_string(data).unwrap_or_else(|_| "{}".into()))
+}
+
+/// The SSE form: `start`, then `delta` events (with ids counting from 1), `citations`, and a
+/// final `done` or `error`. Comments keep idle connections alive; buffering proxies are told
+/// not to buffer.
+fn event_stream(reply: ReplyStream) -> Response {
+    let ReplyStream { conversation_id, user_message_id, message_id, events } = reply;
+    let start = json_event(
+        events::START,
+        &wire::ChatStarted { conversation_id, user_message_id, message_id: message_id.clone() },
+    );
+    let rest = ReceiverStream::new(events).map(move |event| match event {
+        ChatEvent::Delta { seq, text } => json_event(events::DELTA, &wire::ChatDelta { text }).id(seq.to_string()),
+        ChatEvent::Citations(citations) => {
+            json_event(events::CITATIONS, &wire::ChatCitations { citations: citations_json(citations) })
+        }
+        ChatEvent::Done { usage, finish_reason } => json_event(
+            events::DONE,
+            &wire::ChatDone {
+                message_id: message_id.clone(),
+                usage: usage_json(usage),
+                finish_reason: finish_reason.into(),
+            },
+        ),
+        ChatEvent::Failed { message } => {
+            json_event(events::ERROR, &wire::ChatStreamError { code: "MODEL_ERROR".into(), message })
+        }
+    });
+    let stream = futures::stream::once(async move { start }).chain(rest).map(Ok::<_, Infallible>);
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive"))
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-transform"));
+    response
+}
+
+fn usage_json(usage: crate::chat::service::Usage) -> wire::Usage {
+    wire::Usage {
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        total_tokens: usage.prompt_tokens + usage.completion_tokens,
+    }
+}
+
+/// The JSON form: waits for the whole answer.
+async fn collect(reply: ReplyStream) -> Result<wire::ChatReply, Error> {
+    let ReplyStream { conversation_id, user_message_id, message_id, mut events } = reply;
+    let mut text = String::new();
+    let mut citations = Vec::new();
+    while let Some(event) = events.recv().await {
+        match event {
+            ChatEvent::Delta { text: delta, .. } => text.push_str(&delta),
+            ChatEvent::Citations(found) => citations.extend(citations_json(found)),
+            ChatEvent::Failed { message } => return Err(Error::Internal(anyhow::anyhow!(message))),
+            ChatEvent::Done { usage, finish_reason } => {
+                return Ok(wire::ChatReply {
+                    message: wire::Message {
+                        id: message_id,
+                        object: "message".into(),
+                        conversation_id: conversation_id.clone(),
+                        role: "assistant".into(),
+                        content: text,
+                        created_at: crate::ids::rfc3339(now_ms()),
+                    },
+                    conversation_id,
+                    user_message_id,
+                    citations,
+                    usage: usage_json(usage),
+                    finish_reason: finish_reason.into(),
+                });
+            }
+        }
+    }
+    Err(Error::Internal(anyhow::anyhow!("the answer ended without a result")))
+}

@@ -1,0 +1,107 @@
+//! Extractors whose rejections use Parlor's JSON error body, and the API key extractor.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+use crate::keys::{self, Principal};
+use crate::state::AppState;
+
+/// `axum::Json` whose rejections are Parlor errors: 400 for malformed JSON, 415 for a missing
+/// or wrong content type, 413 for an oversized body, 422 for unknown, missing or mistyped fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(AppJson(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> Error {
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge("the request body is too large".into()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            Error::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => Error::Validation(rejection.body_text()),
+        _ => match rejection {
+            JsonRejection::JsonSyntaxError(_) => Error::BadRequest(format!("malformed JSON: {}", rejection.body_text())),
+            _ => Error::BadRequest(rejection.body_text()),
+        },
+    }
+}
+
+/// `axum::extract::Path` with Parlor's error body.
+#[derive(Debug, Clone)]
+pub struct AppPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for AppPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| AppPath(value))
+            .map_err(|rejection: PathRejection| Error::BadRequest(rejection.body_text()))
+    }
+}
+
+/// `axum::extract::Query` with Parlor's error body.
+#[derive(Debug, Clone)]
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for AppQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| AppQuery(value))
+            .map_err(|rejection: QueryRejection| Error::BadRequest(rejection.body_text()))
+    }
+}
+
+/// The caller, authenticated by `Authorization: Bearer <key>`.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| Error::Unauthorized("missing API key: send the header Authorization: Bearer <key>".into()))?;
+        let value = header
+            .to_str()
+            .map_err(|_| Error::Unauthorized("the Authorization header is not valid text".into()))?;
+        let key = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| Error::Unauthorized("the Authorization header must be: Bearer <key>".into()))?;
+        Ok(Authenticated(keys::authenticate(&state.db, key).await?))
+    }
+}

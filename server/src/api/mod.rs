@@ -1,0 +1,9 @@
+//! The HTTP layer: extractors, the error response, and one module of handlers per resource.
+//! Only this module and `router.rs` know about axum and JSON shapes.
+
+pub mod chat;
+pub mod chatbots;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod widget;

@@ -1,0 +1,232 @@
+//! The built-in responder: answers from the chatbot's knowledge with no model and no network.
+//! Q&A pairs are answered as written, passages are quoted and cited, greetings are greeted, and
+//! anything it cannot find it says plainly, offering a person instead.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use super::{ChatModel, Citation, ModelError, ModelEvent, ModelRequest};
+use crate::knowledge::{EntryKind, Hit, terms};
+
+/// How much of the question a passage must cover before it is offered as an answer.
+const MIN_COVERAGE: f64 = 0.34;
+
+/// The key-free responder. `pace` is the pause between streamed chunks, which makes the answer
+/// read like typing; zero streams at once.
+#[derive(Debug, Clone)]
+pub struct BuiltinResponder {
+    pace: Duration,
+}
+
+impl BuiltinResponder {
+    pub fn new(pace: Duration) -> Self {
+        BuiltinResponder { pace }
+    }
+}
+
+/// The answer the responder gives, before it is streamed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub text: String,
+    pub citations: Vec<Citation>,
+}
+
+const GREETINGS: &[&str] = &["hello", "hi", "hey", "hiya", "howdy", "greetings", "morning", "afternoon", "evening", "hallo", "bonjour", "hola"];
+
+fn is_greeting(message: &str) -> bool {
+    let words: Vec<String> = message
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    !words.is_empty() && words.len() <= 4 && words.iter().any(|w| GREETINGS.contains(&w.as_str()))
+}
+
+fn snippet(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    match cut.rfind(' ') {
+        Some(space) => format!("{}…", &cut[..space]),
+        None => format!("{cut}…"),
+    }
+}
+
+/// Picks the passage sentences that share the most words with the question, in their order.
+fn best_sentences(content: &str, question: &str, max: usize) -> String {
+    let wanted: Vec<String> = terms(question);
+    let sentences: Vec<&str> = content
+        .split_inclusive(['.', '!', '?', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if sentences.len() <= max {
+        return content.trim().to_owned();
+    }
+    let mut scored: Vec<(usize, usize)> = sentences
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, terms(s).iter().filter(|t| wanted.contains(t)).count()))
+        .collect();
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<usize> = scored.iter().take(max).map(|(i, _)| *i).collect();
+    chosen.sort_unstable();
+    chosen.iter().map(|i| sentences[*i]).collect::<Vec<_>>().join(" ")
+}
+
+fn citation(hit: &Hit) -> Citation {
+    Citation {
+        entry_id: hit.entry.id.clone(),
+        title: hit.entry.title.clone(),
+        source_url: hit.entry.source_url.clone(),
+        snippet: snippet(&hit.entry.content, 200),
+    }
+}
+
+/// Composes the answer for a request. Pure, so it is tested without streaming.
+pub fn compose(request: &ModelRequest) -> Answer {
+    let best = request.knowledge.first().filter(|hit| hit.coverage >= MIN_COVERAGE);
+    match best {
+        Some(hit) if hit.entry.kind() == EntryKind::Qa => Answer {
+            text: hit.entry.content.trim().to_owned(),
+            citations: vec![citation(hit)],
+        },
+        Some(hit) => {
+            let quote = best_sentences(&hit.entry.content, &request.message, 3);
+            let quoted: Vec<String> = quote.lines().map(|line| format!("> {line}")).collect();
+            Answer {
+                text: format!("Here is what I found in “{}”:\n\n{}", hit.entry.title, quoted.join("\n")),
+                citations: vec![citation(hit)],
+            }
+        }
+        None if is_greeting(&request.message) => Answer {
+            text: format!("Hello! I'm {}. {}", request.chatbot_name, greeting_follow_up(&request.welcome_message)),
+            citations: Vec::new(),
+        },
+        None => Answer {
+            text: "I'm sorry, I don't know the answer to that yet. Would you like me to connect you with a person from the team?"
+                .to_owned(),
+            citations: Vec::new(),
+        },
+    }
+}
+
+fn greeting_follow_up(welcome: &str) -> String {
+    let lower = welcome.to_lowercase();
+    if lower.starts_with("hi") || lower.starts_with("hello") || lower.starts_with("hey") {
+        "How can I help you today?".to_owned()
+    } else {
+        welcome.to_owned()
+    }
+}
+
+/// Splits text into word-sized chunks that keep their whitespace, so joining them gives the
+/// text back exactly.
+pub fn chunks(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for ch in text.chars() {
+        current.push(ch);
+        if ch.is_whitespace() && current.trim().chars().count() >= 1 {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[async_trait::async_trait]
+impl ChatModel for BuiltinResponder {
+    fn name(&self) -> &'static str {
+        "builtin"
+    }
+
+    async fn reply(&self, request: ModelRequest) -> Result<BoxStream<'static, Result<ModelEvent, ModelError>>, ModelError> {
+        let answer = compose(&request);
+        let pace = self.pace;
+        let deltas = futures::stream::iter(chunks(&answer.text)).then(move |chunk| async move {
+            if !pace.is_zero() {
+                tokio::time::sleep(pace).await;
+            }
+            Ok(ModelEvent::Delta(chunk))
+        });
+        let citations = (!answer.citations.is_empty()).then_some(Ok(ModelEvent::Citations(answer.citations)));
+        Ok(deltas.chain(futures::stream::iter(citations)).boxed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::{Entry, rank};
+
+    fn request(message: &str, entries: &[Entry]) -> ModelRequest {
+        ModelRequest {
+            chatbot_name: "Acme Bot".into(),
+            welcome_message: "Hi! How can I help you today?".into(),
+            history: Vec::new(),
+            message: message.into(),
+            knowledge: rank(entries, message, 3),
+        }
+    }
+
+    fn qa(id: &str, q: &str, a: &str) -> Entry {
+        Entry {
+            id: id.into(),
+            chatbot_id: "bot".into(),
+            kind: "qa".into(),
+            title: q.into(),
+            question: Some(q.into()),
+            content: a.into(),
+            source_url: None,
+        }
+    }
+
+    #[test]
+    fn a_matching_qa_pair_is_answered_as_written_and_cited() {
+        let entries = vec![qa("kn_1", "What are your opening hours?", "We are open 9 to 5 on weekdays.")];
+        let answer = compose(&request("what are your opening hours", &entries));
+        assert_eq!(answer.text, "We are open 9 to 5 on weekdays.");
+        assert_eq!(answer.citations[0].entry_id, "kn_1");
+    }
+
+    #[test]
+    fn passages_are_quoted_with_their_title() {
+        let entries = vec![Entry {
+            kind: "text".into(),
+            question: None,
+            title: "Roasting".into(),
+            ..qa("kn_2", "", "Our beans are roasted every Tuesday in Leeds.")
+        }];
+        let answer = compose(&request("when are the beans roasted", &entries));
+        assert!(answer.text.contains("> Our beans are roasted every Tuesday in Leeds."), "{}", answer.text);
+        assert!(answer.text.contains("Roasting"));
+    }
+
+    #[test]
+    fn greetings_get_a_greeting_that_names_the_bot() {
+        let answer = compose(&request("Hello", &[]));
+        assert!(answer.text.starts_with("Hello! I'm Acme Bot."), "{}", answer.text);
+        assert!(answer.citations.is_empty());
+    }
+
+    #[test]
+    fn unknown_questions_are_admitted_and_a_human_is_offered() {
+        let answer = compose(&request("What is the airspeed of a swallow?", &[]));
+        assert!(answer.text.contains("don't know"));
+        assert!(answer.text.contains("person"));
+    }
+
+    #[test]
+    fn chunks_join_back_to_the_text() {
+        let text = "Hello  there!\nHow are you? ünïcödé ok";
+        assert_eq!(chunks(text).concat(), text);
+        assert!(chunks(text).len() > 3);
+    }
+}

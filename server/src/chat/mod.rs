@@ -1,0 +1,77 @@
+//! Chat: the model interface, the built-in responder, and the service that turns a visitor's
+//! message into a stored, streamed answer.
+
+pub mod builtin;
+pub mod service;
+
+use futures::stream::BoxStream;
+
+use crate::knowledge::Hit;
+
+/// Who said a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// Everything a model needs to answer one message.
+#[derive(Debug, Clone)]
+pub struct ModelRequest {
+    pub chatbot_name: String,
+    pub welcome_message: String,
+    /// Earlier turns of the conversation, oldest first, without the new message.
+    pub history: Vec<(Role, String)>,
+    pub message: String,
+    /// Knowledge that matched the message, best first.
+    pub knowledge: Vec<Hit>,
+}
+
+/// A source that an answer relies on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Citation {
+    pub entry_id: String,
+    pub title: String,
+    pub source_url: Option<String>,
+    pub snippet: String,
+}
+
+/// What a model produces while it answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelEvent {
+    /// A piece of the answer's text.
+    Delta(String),
+    /// The sources the answer relies on.
+    Citations(Vec<Citation>),
+}
+
+/// Why a model failed to answer.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ModelError(pub String);
+
+/// A language model, or anything that answers like one. Providers (the built-in responder,
+/// OpenAI-compatible and Anthropic APIs) implement this; the chat service only sees the trait.
+#[async_trait::async_trait]
+pub trait ChatModel: Send + Sync + 'static {
+    /// A short name for logs, such as `builtin`.
+    fn name(&self) -> &'static str;
+
+    /// Starts answering and returns the answer as a stream of events.
+    async fn reply(&self, request: ModelRequest) -> Result<BoxStream<'static, Result<ModelEvent, ModelError>>, ModelError>;
+}
+
+/// A rough token count (about four characters a token) for usage reports when a model gives
+/// none; the built-in responder has no tokenizer.
+pub fn estimate_tokens(text: &str) -> i64 {
+    i64::try_from(text.chars().count().div_ceil(4)).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,326 @@
+//! The chat service: stores the visitor's message, starts the model, streams its answer to the
+//! caller and stores the answer as it completes.
+//!
+//! Generation runs in its own task, tracked so that shutdown waits for it. The caller only
+//! listens: a caller that goes away does not stop the answer, which is still completed and
+//! stored.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
+
+use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens};
+use crate::chatbots::Chatbot;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::ids::{new_id, now_ms};
+use crate::knowledge;
+
+/// The longest message a visitor may send, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// How much earlier conversation is sent to the model, in estimated tokens.
+const HISTORY_TOKEN_BUDGET: i64 = 2000;
+
+/// A validated message from a visitor or an API caller.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub message: String,
+    pub conversation_id: Option<String>,
+    pub visitor_id: Option<String>,
+}
+
+impl NewMessage {
+    pub fn parse(message: &str, conversation_id: Option<String>, visitor_id: Option<String>) -> Result<NewMessage> {
+        let message = message.trim();
+        if message.is_empty() {
+            return Err(Error::Validation("message must not be empty".into()));
+        }
+        if message.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(Error::Validation(format!("message must be at most {MAX_MESSAGE_CHARS} characters")));
+        }
+        let visitor_id = visitor_id.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if visitor_id.as_ref().is_some_and(|v| v.chars().count() > 100) {
+            return Err(Error::Validation("visitor_id must be at most 100 characters".into()));
+        }
+        Ok(NewMessage { message: message.to_owned(), conversation_id, visitor_id })
+    }
+}
+
+/// Token counts of one answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+}
+
+/// What a caller receives while an answer is generated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatEvent {
+    /// A piece of text; `seq` counts pieces from 1.
+    Delta { seq: u64, text: String },
+    Citations(Vec<Citation>),
+    /// The answer is complete and stored.
+    Done { usage: Usage, finish_reason: &'static str },
+    /// The model failed; what was produced so far is stored as a failed message.
+    Failed { message: String },
+}
+
+/// A started answer: its ids and the events that follow.
+#[derive(Debug)]
+pub struct ReplyStream {
+    pub conversation_id: String,
+    pub user_message_id: String,
+    pub message_id: String,
+    pub events: mpsc::Receiver<ChatEvent>,
+}
+
+/// Turns messages into answers. Cheap to clone.
+#[derive(Clone)]
+pub struct ChatService {
+    db: Db,
+    model: Arc<dyn ChatModel>,
+    tasks: TaskTracker,
+}
+
+impl ChatService {
+    pub fn new(db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker) -> Self {
+        ChatService { db, model, tasks }
+    }
+
+    /// Stores `input` in its conversation (a new one when none is given), starts the answer
+    /// and returns its event stream.
+    pub async fn send_message(&self, chatbot: &Chatbot, input: NewMessage) -> Result<ReplyStream> {
+        let now = now_ms();
+        let mut tx = self.db.pool().begin().await?;
+        let conversation_id = match &input.conversation_id {
+            Some(id) => {
+                let found: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM conversations WHERE id = $1 AND chatbot_id = $2")
+                        .bind(id)
+                        .bind(&chatbot.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                found.ok_or(Error::NotFound("conversation"))?
+            }
+            None => {
+                let id = new_id("conv");
+                sqlx::query(
+                    "INSERT INTO conversations (id, chatbot_id, visitor_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+                )
+                .bind(&id)
+                .bind(&chatbot.id)
+                .bind(&input.visitor_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        let history: Vec<(String, String)> = sqlx::query_as(
+            "SELECT role, content FROM messages WHERE conversation_id = $1 AND status = 'complete'
+             ORDER BY seq DESC LIMIT 50",
+        )
+        .bind(&conversation_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = $1")
+            .bind(&conversation_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let user_message_id = new_id("msg");
+        let message_id = new_id("msg");
+        let insert = "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at)
+                      VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        sqlx::query(insert)
+            .bind(&user_message_id)
+            .bind(&conversation_id)
+            .bind(last_seq + 1)
+            .bind(Role::User.as_str())
+            .bind(&input.message)
+            .bind("complete")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict_on_unique)?;
+        sqlx::query(insert)
+            .bind(&message_id)
+            .bind(&conversation_id)
+            .bind(last_seq + 2)
+            .bind(Role::Assistant.as_str())
+            .bind("")
+            .bind("streaming")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict_on_unique)?;
+        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&conversation_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+
+        let entries = knowledge::list_entries(&self.db, &chatbot.id).await?;
+        let request = ModelRequest {
+            chatbot_name: chatbot.name.clone(),
+            welcome_message: chatbot.welcome_message.clone(),
+            history: trim_history(history),
+            knowledge: knowledge::rank(&entries, &input.message, 3),
+            message: input.message,
+        };
+
+        let (events_tx, events) = mpsc::channel(64);
+        let job = Generation { db: self.db.clone(), model: self.model.clone(), message_id: message_id.clone(), conversation_id: conversation_id.clone() };
+        self.tasks.spawn(job.run(request, events_tx));
+        Ok(ReplyStream { conversation_id, user_message_id, message_id, events })
+    }
+}
+
+fn conflict_on_unique(err: sqlx::Error) -> Error {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Error::Conflict("another message was sent to this conversation at the same moment; send again".into())
+        }
+        _ => Error::Database(err),
+    }
+}
+
+/// Keeps the newest turns that fit the token budget, oldest first.
+fn trim_history(newest_first: Vec<(String, String)>) -> Vec<(Role, String)> {
+    let mut budget = HISTORY_TOKEN_BUDGET;
+    let mut kept = Vec::new();
+    for (role, content) in newest_first {
+        budget -= estimate_tokens(&content);
+        if budget < 0 {
+            break;
+        }
+        kept.push((if role == "user" { Role::User } else { Role::Assistant }, content));
+    }
+    kept.reverse();
+    kept
+}
+
+struct Generation {
+    db: Db,
+    model: Arc<dyn ChatModel>,
+    message_id: String,
+    conversation_id: String,
+}
+
+impl Generation {
+    async fn run(self, request: ModelRequest, events: mpsc::Sender<ChatEvent>) {
+        let prompt_tokens = estimate_tokens(&request.message)
+            + request.history.iter().map(|(_, text)| estimate_tokens(text)).sum::<i64>()
+            + request.knowledge.iter().map(|hit| estimate_tokens(&hit.entry.content)).sum::<i64>();
+        let mut listener = Some(events);
+        let mut text = String::new();
+        let mut citations: Vec<Citation> = Vec::new();
+        let mut seq = 0u64;
+        let mut failure: Option<String> = None;
+
+        match self.model.reply(request).await {
+            Err(err) => failure = Some(err.0),
+            Ok(mut stream) => {
+                while let Some(item) = stream.next().await {
+                    let event = match item {
+                        Ok(ModelEvent::Delta(delta)) => {
+                            seq += 1;
+                            text.push_str(&delta);
+                            ChatEvent::Delta { seq, text: delta }
+                        }
+                        Ok(ModelEvent::Citations(found)) => {
+                            citations.extend(found.iter().cloned());
+                            ChatEvent::Citations(found)
+                        }
+                        Err(err) => {
+                            failure = Some(err.0);
+                            break;
+                        }
+                    };
+                    send(&mut listener, event).await;
+                }
+            }
+        }
+
+        let usage = Usage { prompt_tokens, completion_tokens: estimate_tokens(&text) };
+        let (status, finish_reason) = if failure.is_some() { ("failed", "error") } else { ("complete", "stop") };
+        let stored = self.store(&text, &citations, status, finish_reason, usage).await;
+        if let Err(err) = &stored {
+            tracing::error!(message_id = %self.message_id, error = ?err, "could not store an answer");
+        }
+        let last = match (failure, stored) {
+            (Some(message), _) => {
+                tracing::warn!(message_id = %self.message_id, model = self.model.name(), reason = %message, "the model failed");
+                ChatEvent::Failed { message: "the model failed to answer; please try again".into() }
+            }
+            (None, Err(_)) => ChatEvent::Failed { message: "the answer could not be stored; please try again".into() },
+            (None, Ok(())) => ChatEvent::Done { usage, finish_reason },
+        };
+        send(&mut listener, last).await;
+    }
+
+    async fn store(&self, text: &str, citations: &[Citation], status: &str, finish_reason: &str, usage: Usage) -> Result<()> {
+        let now = now_ms();
+        let citations = serde_json::to_string(citations).map_err(|err| Error::Internal(err.into()))?;
+        sqlx::query(
+            "UPDATE messages SET content = $1, status = $2, finish_reason = $3, citations = $4,
+                 prompt_tokens = $5, completion_tokens = $6, completed_at = $7
+             WHERE id = $8",
+        )
+        .bind(text)
+        .bind(status)
+        .bind(finish_reason)
+        .bind(citations)
+        .bind(usage.prompt_tokens)
+        .bind(usage.completion_tokens)
+        .bind(now)
+        .bind(&self.message_id)
+        .execute(self.db.pool())
+        .await?;
+        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&self.conversation_id)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Sends an event to the listener while there is one; a listener that has gone away is
+/// forgotten and generation goes on.
+async fn send(listener: &mut Option<mpsc::Sender<ChatEvent>>, event: ChatEvent) {
+    if let Some(tx) = listener {
+        if tx.send(event).await.is_err() {
+            *listener = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_trimmed_and_bounded() {
+        assert_eq!(NewMessage::parse("  hi ", None, None).unwrap().message, "hi");
+        assert!(NewMessage::parse(" \n ", None, None).is_err());
+        assert!(NewMessage::parse(&"x".repeat(MAX_MESSAGE_CHARS + 1), None, None).is_err());
+    }
+
+    #[test]
+    fn history_keeps_the_newest_turns_within_budget_oldest_first() {
+        let long = "word ".repeat(1000);
+        let newest_first = vec![
+            ("assistant".to_owned(), "newest".to_owned()),
+            ("user".to_owned(), "older".to_owned()),
+            ("assistant".to_owned(), long.clone()),
+            ("user".to_owned(), long),
+        ];
+        let kept = trim_history(newest_first);
+        assert_eq!(kept.len(), 3);
+        assert_eq!(kept[1], (Role::User, "older".to_owned()));
+        assert_eq!(kept[2], (Role::Assistant, "newest".to_owned()));
+    }
+}

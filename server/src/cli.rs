@@ -1,0 +1,96 @@
+//! The `parlor` command line: `serve`, and operator commands such as `key create`.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, DatabaseArgs};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::keys::{self, KeyKind, PlainKey, Scope};
+use crate::telemetry::LogFormat;
+use crate::workspaces;
+
+/// Parlor: self-hosted chatbots that answer from your knowledge.
+#[derive(Debug, Parser)]
+#[command(name = "parlor", version, about, long_about = None)]
+pub struct Cli {
+    /// Log format: human-readable text or one JSON object a line.
+    #[arg(long, env = "PARLOR_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: API, widget and portal.
+    Serve(Box<Config>),
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key in the default workspace (created on first use) and print it once.
+    Create(KeyCreateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KeyCreateArgs {
+    /// A name that says where the key is used.
+    #[arg(long)]
+    pub name: String,
+
+    /// Grant every scope.
+    #[arg(long, conflicts_with = "scopes")]
+    pub all_scopes: bool,
+
+    /// Comma-separated scopes, such as chatbots:read,chat:write.
+    #[arg(long, value_delimiter = ',')]
+    pub scopes: Vec<String>,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Opens and migrates the database for an operator command.
+pub async fn open_database(database: &DatabaseArgs) -> Result<Db> {
+    let db = Db::connect_with(&database.storage(), 2).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// `parlor key create`: returns the new plain key, which the caller prints once.
+pub async fn create_key(args: &KeyCreateArgs) -> Result<PlainKey> {
+    let scopes: Vec<Scope> = if args.all_scopes {
+        Scope::ALL.to_vec()
+    } else {
+        args.scopes
+            .iter()
+            .map(|name| {
+                Scope::parse(name.trim()).ok_or_else(|| {
+                    let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                    Error::Validation(format!("unknown scope {name:?}; known scopes: {}", known.join(", ")))
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    if scopes.is_empty() {
+        return Err(Error::Validation("choose scopes with --scopes a,b or grant all with --all-scopes".into()));
+    }
+    let db = open_database(&args.database).await?;
+    let workspace_id = workspaces::default_workspace(&db).await?;
+    let (record, plain) = keys::create_key(&db, &workspace_id, &args.name, KeyKind::Secret, &scopes).await?;
+    tracing::info!(key_id = %record.id, workspace_id = %workspace_id, "API key created");
+    db.close().await;
+    Ok(plain)
+}
+

@@ -1,0 +1,188 @@
+//! The one configuration of a Parlor process, read once from flags and environment variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything a Parlor server needs to start. Every field is a `parlor serve` flag and an
+/// environment variable; `.env.example` documents the same list.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address the HTTP server listens on (API, widget and portal).
+    #[arg(long, env = "PARLOR_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Public base URL of this server, as browsers reach it (for example https://chat.example.com).
+    /// Defaults to http://localhost:<port> for loopback and wildcard addresses.
+    #[arg(long, env = "PARLOR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Directory of the built portal site (cargo-leptos `site-root`): hydration bundle, CSS,
+    /// and the public assets including the widget.js loader.
+    #[arg(long, env = "PARLOR_SITE_DIR", default_value = "target/site")]
+    pub site_dir: PathBuf,
+
+    /// Directory of the built widget site (cargo-leptos `site-root` of the widget project).
+    #[arg(long, env = "PARLOR_WIDGET_DIR", default_value = "target/widget-site")]
+    pub widget_dir: PathBuf,
+
+    /// When set, also serve a demo page with the widget embedded on this address (a different
+    /// origin from the API) and create a demo chatbot with a few knowledge entries.
+    #[arg(long, env = "PARLOR_DEMO_ADDR")]
+    pub demo_addr: Option<SocketAddr>,
+
+    /// Largest accepted JSON request body, in bytes; larger bodies are refused with 413.
+    #[arg(long, env = "PARLOR_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Seconds that in-flight requests and answers get to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "PARLOR_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
+    /// Pause between the chunks the built-in responder streams, in milliseconds (0 = none).
+    #[arg(long, env = "PARLOR_RESPONDER_DELAY_MS", default_value_t = 20)]
+    pub responder_delay_ms: u64,
+}
+
+/// Where the data lives, shared by `parlor serve` and the operator commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Directory for local state: the SQLite database lives here unless DATABASE_URL is set.
+    #[arg(long, env = "PARLOR_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// PostgreSQL connection URL (postgres://...). When set, it is used instead of SQLite.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "PARLOR_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+
+}
+
+impl DatabaseArgs {
+    /// The storage selected by `DATABASE_URL` (PostgreSQL when it starts with `postgres://` or
+    /// `postgresql://`) or else the SQLite file in the data directory.
+    pub fn storage(&self) -> StorageConfig {
+        match &self.database_url {
+            Some(url) if url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://") => {
+                StorageConfig::Postgres { url: url.clone() }
+            }
+            Some(url) if !url.expose().is_empty() => StorageConfig::Other { url: url.clone() },
+            _ => StorageConfig::Sqlite { path: self.data_dir.join("parlor.db") },
+        }
+    }
+}
+
+/// Where the data lives: a SQLite file in the data directory, or a PostgreSQL server.
+#[derive(Debug, Clone)]
+pub enum StorageConfig {
+    Sqlite { path: PathBuf },
+    Postgres { url: Secret },
+    Other { url: Secret },
+}
+
+impl Config {
+    /// The configured storage.
+    pub fn storage(&self) -> StorageConfig {
+        self.database.storage()
+    }
+
+    /// The base URL that browsers use to reach this server.
+    pub fn public_url_for(&self, local_addr: SocketAddr) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let ip = local_addr.ip();
+        if ip.is_loopback() || ip.is_unspecified() {
+            format!("http://localhost:{}", local_addr.port())
+        } else {
+            format!("http://{local_addr}")
+        }
+    }
+
+    /// A configuration for tests and tools: every default, with the given data directory.
+    pub fn with_data_dir(data_dir: PathBuf) -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database: DatabaseArgs { data_dir, database_url: None, db_max_connections: 10 },
+            public_url: None,
+            site_dir: PathBuf::from("target/site"),
+            widget_dir: PathBuf::from("target/widget-site"),
+            demo_addr: None,
+            max_body_bytes: 1_048_576,
+            shutdown_grace_secs: 30,
+            responder_delay_ms: 0,
+        }
+    }
+}
+
+/// A secret string (a database URL with a password, a provider key) whose `Debug` and
+/// `Display` never show the value, so it cannot leak into logs by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value itself, for the one place that must use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug_and_display() {
+        let secret = Secret::new("postgres://user:hunter2@db/parlor");
+        assert!(!format!("{secret:?}").contains("hunter2"));
+        assert!(!format!("{secret}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgres_and_anything_else_sqlite() {
+        let mut config = Config::with_data_dir(PathBuf::from("/tmp/x"));
+        assert!(matches!(config.storage(), StorageConfig::Sqlite { .. }));
+        config.database.database_url = Some(Secret::new("postgres://localhost/parlor"));
+        assert!(matches!(config.storage(), StorageConfig::Postgres { .. }));
+        config.database.database_url = Some(Secret::new("mysql://localhost/parlor"));
+        assert!(matches!(config.storage(), StorageConfig::Other { .. }));
+    }
+
+    #[test]
+    fn public_url_uses_localhost_for_loopback_addresses() {
+        let config = Config::with_data_dir(PathBuf::from("/tmp/x"));
+        assert_eq!(config.public_url_for("127.0.0.1:3000".parse().unwrap()), "http://localhost:3000");
+        assert_eq!(config.public_url_for("0.0.0.0:8080".parse().unwrap()), "http://localhost:8080");
+        assert_eq!(config.public_url_for("10.1.2.3:80".parse().unwrap()), "http://10.1.2.3:80");
+    }
+}

@@ -1,0 +1,71 @@
+//! The `parlor` binary: reads the command line, sets up logging, and runs the command.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use parlor_server::cli::{Cli, Command, KeyCommand};
+use parlor_server::{cli, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    match execute(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "parlor failed");
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(config) => {
+            let listener = tokio::net::TcpListener::bind(config.addr)
+                .await
+                .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", config.addr))?;
+            parlor_server::run(*config, listener, shutdown_signal()).await
+        }
+        Command::Key { command: KeyCommand::Create(args) } => {
+            let key = cli::create_key(&args).await?;
+            writeln!(std::io::stdout(), "{}", key.expose())?;
+            Ok(())
+        }
+        Command::Migrate { database } => {
+            cli::open_database(&database).await?.close().await;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("received SIGINT"),
+        () = terminate => tracing::info!("received SIGTERM"),
+    }
+}

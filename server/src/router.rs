@@ -1,0 +1,74 @@
+//! The one route table of Parlor's HTTP server, grouped by surface.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method, header};
+use axum::middleware;
+use axum::routing::{any, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::api::error::{REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response};
+use crate::api::{chat, chatbots, health, widget};
+use crate::portal;
+use crate::state::AppState;
+
+/// Builds the whole application: public API, widget API and assets, health, and the portal.
+pub fn build(state: AppState) -> Router {
+    // Public API, authenticated by API keys. Bearer keys are not sent automatically by
+    // browsers, so any origin may call it; allowed origins per key come with scoped keys.
+    let public_api = Router::new()
+        .route("/api/chatbots", get(chatbots::list_chatbots).post(chatbots::create_chatbot))
+        .route("/api/chatbots/{id}", get(chatbots::get_chatbot))
+        .route("/api/v2/chatbots", get(chatbots::list_chatbots).post(chatbots::create_chatbot))
+        .route("/api/v2/chatbots/{id}", get(chatbots::get_chatbot))
+        .route("/api/v2/chatbots/{id}/chat", post(chat::send_chat_message))
+        .route("/api/{*rest}", any(api_not_found))
+        .route("/api", any(api_not_found))
+        .layer(cors(&[header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
+
+    // What the embedded widget calls from visitors' pages on any origin.
+    let widget_api = Router::new()
+        .route("/widget/v1/chatbots/{id}", get(widget::get_widget_config))
+        .route("/widget/v1/chatbots/{id}/chat", post(widget::send_widget_message))
+        .route("/widget/{*rest}", any(api_not_found))
+        .layer(cors(&[header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
+
+    let health = Router::new()
+        .route("/healthz", get(health::check_health))
+        .route("/readyz", get(health::check_readiness));
+
+    let widget_assets = portal::widget_assets(&state.config).layer(cors(&[]));
+
+    Router::new()
+        .merge(public_api)
+        .merge(widget_api)
+        .merge(health)
+        .merge(widget_assets)
+        .merge(portal::routes(&state))
+        .layer(middleware::map_response(json_method_not_allowed))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+        }))
+        .layer(middleware::from_fn(assign_request_id))
+        .with_state(state)
+}
+
+fn cors(allowed_headers: &[HeaderName]) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allow_headers(allowed_headers.to_vec())
+        .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER)])
+        .max_age(Duration::from_secs(86_400))
+}

@@ -1,0 +1,56 @@
+//! The state every request handler shares: configuration, storage and the services, with the
+//! external parts (the chat model) behind trait objects so tests can swap them.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use parlor_app::ServerInfo;
+use tokio_util::task::TaskTracker;
+
+use crate::chat::ChatModel;
+use crate::chat::service::ChatService;
+use crate::config::Config;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub chat: ChatService,
+    pub leptos: LeptosOptions,
+    pub server_info: ServerInfo,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, public_url: String) -> Self {
+        let leptos = LeptosOptions::builder()
+            .output_name("parlor")
+            .site_root(config.site_dir.to_string_lossy().into_owned())
+            .site_pkg_dir("pkg")
+            .site_addr(config.addr)
+            .env(leptos::config::Env::PROD)
+            .build();
+        let server_info = ServerInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            storage: match db.backend() {
+                crate::db::Backend::Sqlite => "SQLite".to_owned(),
+                crate::db::Backend::Postgres => "PostgreSQL".to_owned(),
+            },
+            api_base: format!("{public_url}/api"),
+        };
+        AppState {
+            chat: ChatService::new(db.clone(), model, tasks),
+            config: Arc::new(config),
+            db,
+            leptos,
+            server_info,
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,30 @@
+//! Workspaces: every resource belongs to exactly one.
+
+use crate::db::Db;
+use crate::error::Result;
+use crate::ids::{new_id, now_ms};
+
+/// The id of the workspace that operator commands use: the oldest one, created on first use.
+pub async fn default_workspace(db: &Db) -> Result<String> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM workspaces ORDER BY created_at, id LIMIT 1")
+            .fetch_optional(db.pool())
+            .await?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = new_id("ws");
+    create_workspace_with_id(db, &id, "Default workspace").await?;
+    Ok(id)
+}
+
+/// Creates a workspace with a chosen id unless it exists already.
+pub async fn create_workspace_with_id(db: &Db, id: &str, name: &str) -> Result<()> {
+    sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+        .bind(id)
+        .bind(name)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+use std::process::Command;
+
+use crate::helpers::{Backend, spawn_app_with};
+
+fn parlor() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_parlor"))
+}
+
+#[test]
+fn help_lists_the_commands_and_every_setting() {
+    let out = parlor().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for word in ["serve", "key", "migrate"] {
+        assert!(help.contains(word), "{help}");
+    }
+    let out = parlor().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for var in [
+        "PARLOR_ADDR",
+        "PARLOR_DATA_DIR",
+        "DATABASE_URL",
+        "PARLOR_PUBLIC_URL",
+        "PARLOR_SITE_DIR",
+        "PARLOR_WIDGET_DIR",
+        "PARLOR_DEMO_ADDR",
+        "PARLOR_MAX_BODY_BYTES",
+        "PARLOR_SHUTDOWN_GRACE_SECS",
+        "PARLOR_RESPONDER_DELAY_MS",
+        "PARLOR_LOG_FORMAT",
+    ] {
+        assert!(help.contains(var), "{var} missing from:\n{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_create_prints_one_working_key_and_stores_only_its_hash() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let out = parlor()
+        .args(["key", "create", "--name", "ci", "--all-scopes", "--data-dir"])
+        .arg(data_dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line: {stdout:?}");
+    let key = lines[0].to_owned();
+    assert!(key.starts_with("sk_"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&key), "the key must not be logged");
+
+    let dir = data_dir.path().to_path_buf();
+    let app = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = dir).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE key_hash = $1 OR name = $1")
+        .bind(&key)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "the plain key is not stored");
+    let response = app
+        .client
+        .post(app.url("/api/chatbots"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"name": "From the CLI"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
+
+#[test]
+fn key_create_refuses_unknown_scopes() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let out = parlor()
+        .args(["key", "create", "--name", "ci", "--scopes", "chatbots:read,everything", "--data-dir"])
+        .arg(data_dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scope"));
+    assert!(out.stdout.is_empty());
+}

@@ -1,0 +1,58 @@
+use crate::helpers::{answer_text, read_events};
+use crate::on_both_backends;
+
+on_both_backends! {
+    async fn the_widget_reads_its_chatbot_without_a_key_from_any_origin(app) {
+        let bot = app.create_chatbot("Widget Bot").await;
+        let response = app
+            .client
+            .get(app.url(&format!("/widget/v1/chatbots/{bot}")))
+            .header("origin", "http://customer.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["name"], "Widget Bot");
+        assert_eq!(body["welcome_message"], "Hi! How can I help you today?");
+    }
+
+    async fn the_widget_chat_answers_a_cors_preflight_and_streams(app) {
+        let bot = app.create_chatbot("Widget Bot").await;
+        let path = format!("/widget/v1/chatbots/{bot}/chat");
+        let preflight = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url(&path))
+            .header("origin", "http://customer.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert!(preflight.status().is_success());
+        assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+        assert!(preflight.headers()["access-control-allow-headers"].to_str().unwrap().contains("content-type"));
+
+        let response = app
+            .client
+            .post(app.url(&path))
+            .header("origin", "http://customer.example")
+            .json(&serde_json::json!({"message": "Hello", "visitorId": "vis_1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        let events = read_events(response).await;
+        assert!(answer_text(&events).starts_with("Hello! I'm Widget Bot."));
+        assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE visitor_id = $1", "vis_1").await, 1);
+    }
+
+    async fn the_widget_gets_404_for_an_unknown_chatbot(app) {
+        let response = app.client.get(app.url("/widget/v1/chatbots/bot_nope")).send().await.unwrap();
+        assert_eq!(response.status(), 404);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "NOT_FOUND");
+    }
+}
