@@ -13,6 +13,10 @@ createServer((req, res) => {
     res.writeHead(200, { "content-type": "text/plain" }).end("ok");
     return;
   }
+  if (url.pathname === "/favicon.ico") {
+    res.writeHead(204).end();
+    return;
+  }
   if (url.pathname !== "/") {
     res.writeHead(404, { "content-type": "text/plain" }).end("not found");
     return;

@@ -64,10 +64,10 @@ fn Widget(backend: String, chatbot_id: String, theme: String, open: bool) -> imp
     let input_ref = NodeRef::<leptos::html::Input>::new();
     let scroll_tick = RwSignal::new(0u32);
 
-    let config = {
-        let (backend, chatbot_id) = (backend.clone(), chatbot_id.clone());
-        LocalResource::new(move || net::fetch_config(backend.clone(), chatbot_id.clone()))
-    };
+    // Stored so that every closure below is `Copy` and can be used inside the view's children.
+    let backend = StoredValue::new(backend);
+    let chatbot_id = StoredValue::new(chatbot_id);
+    let config = LocalResource::new(move || net::fetch_config(backend.get_value(), chatbot_id.get_value()));
     let title = move || match config.get() {
         Some(Ok(WidgetConfig { name, .. })) => name,
         _ => "Chat".to_owned(),
@@ -100,7 +100,7 @@ fn Widget(backend: String, chatbot_id: String, theme: String, open: bool) -> imp
             all.push(Line::new(key, Role::Visitor, message.clone()));
             all.push(bot.clone());
         });
-        let (backend, chatbot_id) = (backend.clone(), chatbot_id.clone());
+        let (backend, chatbot_id) = (backend.get_value(), chatbot_id.get_value());
         spawn_local(async move {
             let mut on_event = |event| match event {
                 StreamEvent::Started { conversation_id } => storage::set_conversation(&chatbot_id, &conversation_id),
@@ -143,10 +143,11 @@ fn Widget(backend: String, chatbot_id: String, theme: String, open: bool) -> imp
 
     let toggle = move |_| {
         open.update(|o| *o = !*o);
-        if open.get_untracked() {
-            if let Some(input) = input_ref.get_untracked() {
-                let _ = input.focus();
-            }
+        if open.get_untracked()
+            && let Some(input) = input_ref.get_untracked()
+        {
+            // Focus is a convenience; a page that refuses it loses nothing.
+            let _ = input.focus();
         }
     };
 
@@ -216,7 +217,7 @@ fn LineView(line: Line) -> impl IntoView {
             <Show when=move || !citations.get().is_empty()>
                 <ul class="citations" aria-label="Sources">
                     {move || citations.get().into_iter().map(|c| view! {
-                        <li title=c.snippet.clone()>{c.title.clone()}</li>
+                        <li title=c.snippet>{c.title}</li>
                     }).collect_view()}
                 </ul>
             </Show>

@@ -1,0 +1,107 @@
+# Shared set-up for scripts/run.sh and scripts/test.sh. Sourced, not executed.
+# Every step installs only what is missing, so a second run skips straight to the work.
+# Versions are pinned where the toolchain demands it (see docs/BUILD.md).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_LEPTOS_VERSION="0.3.10"
+export PATH="$ROOT/scripts/build-tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# Keep builds reproducible: never let a stray DATABASE_URL from the shell steer the build or tests.
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+apt_install() {
+  # apt-get needs root; on a machine where we are not root, ask for the packages instead.
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Please install these Debian packages first: $*" >&2
+    exit 1
+  fi
+  if [ -z "${PARLOR_APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    PARLOR_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_build_tools() {
+  if ! command -v cargo >/dev/null; then
+    echo "Rust is not installed: install it with rustup (https://rustup.rs) and run this again." >&2
+    exit 1
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    say "Installing Node.js and npm"
+    apt_install nodejs npm
+  fi
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes, once)"
+    # Thin builds of the tool itself: the output is identical and the install twice as fast.
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  fi
+  local wbg
+  wbg="$(wasm_bindgen_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; then
+    say "Installing wasm-bindgen-cli $wbg (matches Cargo.lock)"
+    # Not --locked: the CLI's own lock file pins a crate version that is no longer published.
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install wasm-bindgen-cli --version "$wbg" --force
+  fi
+  if [ ! -x "$ROOT/scripts/build-tools/node_modules/.bin/wasm-opt" ]; then
+    say "Installing wasm-opt (npm binaryen)"
+    (cd "$ROOT/scripts/build-tools" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_test_tools() {
+  if ! command -v chromium >/dev/null; then
+    say "Installing Debian's Chromium for the browser tests"
+    apt_install chromium
+  fi
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ]; then
+    say "Installing Playwright (no browser download: it drives Debian's Chromium)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if ! command -v pg_isready >/dev/null; then
+    say "Installing the PostgreSQL client tools"
+    apt_install postgresql-client
+  fi
+}
+
+# PostgreSQL must answer on 127.0.0.1:5432 for the PostgreSQL half of the suite.
+ensure_postgres() {
+  local url="${PARLOR_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  if pg_isready -q -d "$url" 2>/dev/null; then
+    return
+  fi
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    say "Starting the local PostgreSQL cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 30); do
+      pg_isready -q -d "$url" 2>/dev/null && return
+      sleep 1
+    done
+  fi
+  echo "PostgreSQL is not reachable at $url. Start it, or point PARLOR_TEST_PG_URL at one." >&2
+  exit 1
+}
+
+# Builds the widget (client-side WASM only) and then the portal with the server. The widget
+# goes first and frontend-only: building the server under the widget project would compile it
+# with the widget's output name, and the portal would not hydrate.
+build_release() {
+  say "Building the widget (release WASM)"
+  (cd "$ROOT" && cargo leptos build --release --project widget --frontend-only)
+  say "Building the portal and the server (release)"
+  (cd "$ROOT" && cargo leptos build --release --project portal)
+}
