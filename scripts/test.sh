@@ -31,13 +31,21 @@ step "clippy: app (ssr)" cargo clippy -p parlor-app --features ssr --all-targets
 step "clippy: app (hydrate, wasm32)" cargo clippy -p parlor-app --features hydrate --target wasm32-unknown-unknown --locked -- -D warnings
 step "clippy: widget (csr, wasm32)" cargo clippy -p parlor-widget --features csr --target wasm32-unknown-unknown --locked -- -D warnings
 step "release build (widget, portal, server)" build_release
+LOGS="$(mktemp -d)"
+trap 'rm -rf "$LOGS"' EXIT
+
 # Tests run in the release profile so they reuse the server's dependencies built just above.
-step "unit and integration tests (SQLite and PostgreSQL)" \
-  env PARLOR_REQUIRE_PG=1 cargo test --release --locked -p parlor-server -p parlor-app --features parlor-app/ssr
+cargo_tests() {
+  PARLOR_REQUIRE_PG=1 cargo test --release --locked -p parlor-server -p parlor-app --features parlor-app/ssr \
+    2>&1 | tee "$LOGS/cargo.log"
+  return "${PIPESTATUS[0]}"
+}
+step "unit and integration tests (SQLite and PostgreSQL)" cargo_tests
 
 e2e() {
   rm -rf "$ROOT/target/e2e-data"
-  (cd "$ROOT/end2end" && npx tsc -p . && npx playwright test)
+  (cd "$ROOT/end2end" && npx tsc -p . && npx playwright test) 2>&1 | tee "$LOGS/e2e.log"
+  return "${PIPESTATUS[0]}"
 }
 if [ -x "$ROOT/target/release/parlor" ]; then
   step "end-to-end tests (Playwright, Chromium)" e2e
@@ -46,9 +54,17 @@ else
   failures+=("end-to-end tests (no release build)")
 fi
 
+# One closing line that counts every test: cargo's and Playwright's, plus any failed check
+# (formatting, clippy, build) as a failure of its own.
+cargo_passed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) s += $i } END { print s + 0 }' "$LOGS/cargo.log" 2>/dev/null || echo 0)
+cargo_failed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^failed/) s += $i } END { print s + 0 }' "$LOGS/cargo.log" 2>/dev/null || echo 0)
+e2e_passed=$(awk '$2 == "passed" && $1 ~ /^[0-9]+$/ { s += $1 } END { print s + 0 }' "$LOGS/e2e.log" 2>/dev/null || echo 0)
+e2e_failed=$(awk '($2 == "failed" || $2 == "flaky") && $1 ~ /^[0-9]+$/ { s += $1 } END { print s + 0 }' "$LOGS/e2e.log" 2>/dev/null || echo 0)
+
 echo
+echo "checks: $passed of $((passed + failed)) passed"
 if [ "$failed" -gt 0 ]; then
   printf 'Failed: %s\n' "${failures[@]}"
 fi
-echo "checks: $passed passed, $failed failed"
+echo "$((cargo_passed + e2e_passed)) passed, $((cargo_failed + e2e_failed + failed)) failed"
 [ "$failed" -eq 0 ]

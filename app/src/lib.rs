@@ -21,6 +21,8 @@ pub struct ServerInfo {
     pub version: String,
     pub storage: String,
     pub api_base: String,
+    /// The base URL browsers use to reach the server, for snippets.
+    pub public_url: String,
 }
 
 /// Reads the [`ServerInfo`] that the server put in the request's context.

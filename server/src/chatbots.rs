@@ -40,7 +40,11 @@ impl NewChatbot {
         }
         let website = match website.map(str::trim).filter(|w| !w.is_empty()) {
             None => None,
-            Some(w) if (w.starts_with("https://") || w.starts_with("http://")) && w.len() <= 2048 && !w.contains(char::is_whitespace) => {
+            Some(w)
+                if (w.starts_with("https://") || w.starts_with("http://"))
+                    && w.len() <= 2048
+                    && !w.contains(char::is_whitespace) =>
+            {
                 Some(w.to_owned())
             }
             Some(_) => return Err(Error::Validation("website must be an http:// or https:// URL".into())),

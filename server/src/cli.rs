@@ -93,4 +93,3 @@ pub async fn create_key(args: &KeyCreateArgs) -> Result<PlainKey> {
     db.close().await;
     Ok(plain)
 }
-

@@ -61,7 +61,6 @@ pub struct DatabaseArgs {
     /// Largest number of pooled database connections.
     #[arg(long, env = "PARLOR_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
-
 }
 
 impl DatabaseArgs {

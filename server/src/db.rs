@@ -59,10 +59,10 @@ impl Db {
             StorageConfig::Sqlite { path } => {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).map_err(|err| {
-                        Error::Internal(anyhow::Error::new(err).context(format!(
-                            "cannot create the data directory {}",
-                            dir.display()
-                        )))
+                        Error::Internal(
+                            anyhow::Error::new(err)
+                                .context(format!("cannot create the data directory {}", dir.display())),
+                        )
                     })?;
                 }
                 let url = format!("sqlite://{}?mode=rwc", path.display());

@@ -262,8 +262,8 @@ struct KeyRow {
 /// Resolves a presented key to its principal, or `Unauthorized` with a reason a developer can
 /// act on. Unknown, expired and revoked keys are refused at once.
 pub async fn authenticate(db: &Db, presented: &str) -> Result<Principal> {
-    let (plain, _) = PlainKey::parse(presented.trim())
-        .map_err(|err| Error::Unauthorized(format!("invalid API key: {err}")))?;
+    let (plain, _) =
+        PlainKey::parse(presented.trim()).map_err(|err| Error::Unauthorized(format!("invalid API key: {err}")))?;
     let row: Option<KeyRow> = sqlx::query_as(
         "SELECT id, workspace_id, kind, scopes, expires_at, revoked_at, last_used_at
          FROM api_keys WHERE key_hash = $1",
@@ -338,10 +338,7 @@ mod tests {
 
     #[test]
     fn the_stored_hash_is_sha256_hex() {
-        assert_eq!(
-            hash_key("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hash_key("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

@@ -107,8 +107,8 @@ pub struct Hit {
 const STOPWORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "does", "for", "from", "how", "i",
     "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our", "please", "should", "so", "tell",
-    "that", "the", "their", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why",
-    "will", "with", "would", "you", "your",
+    "that", "the", "their", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why", "will",
+    "with", "would", "you", "your",
 ];
 
 /// Lowercase words of a text without stopwords, with a light plural folding.
@@ -117,9 +117,7 @@ pub fn terms(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .map(|w| {
-            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") { w[..w.len() - 1].to_owned() } else { w }
-        })
+        .map(|w| if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") { w[..w.len() - 1].to_owned() } else { w })
         .collect()
 }
 

@@ -41,9 +41,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let model: Arc<dyn ChatModel> = Arc::new(chat::builtin::BuiltinResponder::new(
-        Duration::from_millis(config.responder_delay_ms),
-    ));
+    let model: Arc<dyn ChatModel> =
+        Arc::new(chat::builtin::BuiltinResponder::new(Duration::from_millis(config.responder_delay_ms)));
     run_with_model(config, listener, shutdown, model).await
 }
 
@@ -60,7 +59,7 @@ pub async fn run_with_model(
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
     let tasks = TaskTracker::new();
-    let state = AppState::new(config.clone(), db.clone(), model, tasks.clone(), public_url.clone());
+    let state = AppState::new(config.clone(), db.clone(), model, tasks.clone(), &public_url);
     let app = router::build(state);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -80,9 +79,7 @@ pub async fn run_with_model(
         let mut rx = stop_rx.clone();
         let demo_router = demo::router(&public_url, &chatbot_id);
         demo_server = Some(tokio::spawn(async move {
-            axum::serve(demo_listener, demo_router)
-                .with_graceful_shutdown(async move { stopped(&mut rx).await })
-                .await
+            axum::serve(demo_listener, demo_router).with_graceful_shutdown(async move { stopped(&mut rx).await }).await
         }));
     }
 

@@ -30,7 +30,10 @@ pub fn widget_assets(config: &Config) -> Router<AppState> {
     let bundle = ServeDir::new(config.widget_dir.join("w"));
     Router::new()
         .route_service("/widget.js", loader)
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        ))
         .merge(Router::new().nest_service("/w", bundle).layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=3600"),

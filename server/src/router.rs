@@ -37,9 +37,8 @@ pub fn build(state: AppState) -> Router {
         .route("/widget/{*rest}", any(api_not_found))
         .layer(cors(&[header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
 
-    let health = Router::new()
-        .route("/healthz", get(health::check_health))
-        .route("/readyz", get(health::check_readiness));
+    let health =
+        Router::new().route("/healthz", get(health::check_health)).route("/readyz", get(health::check_readiness));
 
     let widget_assets = portal::widget_assets(&state.config).layer(cors(&[]));
 

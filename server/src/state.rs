@@ -23,7 +23,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, public_url: String) -> Self {
+    pub fn new(config: Config, db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, public_url: &str) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parlor")
             .site_root(config.site_dir.to_string_lossy().into_owned())
@@ -38,14 +38,9 @@ impl AppState {
                 crate::db::Backend::Postgres => "PostgreSQL".to_owned(),
             },
             api_base: format!("{public_url}/api"),
+            public_url: public_url.to_owned(),
         };
-        AppState {
-            chat: ChatService::new(db.clone(), model, tasks),
-            config: Arc::new(config),
-            db,
-            leptos,
-            server_info,
-        }
+        AppState { chat: ChatService::new(db.clone(), model, tasks), config: Arc::new(config), db, leptos, server_info }
     }
 }
 

@@ -13,8 +13,7 @@ pub enum LogFormat {
 /// Installs the global subscriber; logs go to standard error so standard output stays free for
 /// command results (such as the key printed by `parlor key create`).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // Ignoring the error is right: it only means a subscriber is already installed (in tests).
     let _ = match format {

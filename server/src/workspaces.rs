@@ -6,10 +6,9 @@ use crate::ids::{new_id, now_ms};
 
 /// The id of the workspace that operator commands use: the oldest one, created on first use.
 pub async fn default_workspace(db: &Db) -> Result<String> {
-    let existing: Option<String> =
-        sqlx::query_scalar("SELECT id FROM workspaces ORDER BY created_at, id LIMIT 1")
-            .fetch_optional(db.pool())
-            .await?;
+    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM workspaces ORDER BY created_at, id LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
     if let Some(id) = existing {
         return Ok(id);
     }

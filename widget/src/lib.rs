@@ -133,7 +133,9 @@ fn Widget(backend: String, chatbot_id: String, theme: String, open: bool) -> imp
                 bot.waiting.set(false);
                 bot.failed.set(true);
                 bot.text.set(match failure {
-                    ChatFailure::ConversationGone => "This conversation has ended. Please send your message again.".to_owned(),
+                    ChatFailure::ConversationGone => {
+                        "This conversation has ended. Please send your message again.".to_owned()
+                    }
                     ChatFailure::Message(message) => message,
                 });
             }
@@ -211,7 +213,7 @@ fn LineView(line: Line) -> impl IntoView {
     let citations = line.citations;
     view! {
         <li class=class class:failed=move || failed.get()>
-            <Show when=move || waiting.get() fallback=move || view! { <span class="text">{move || text.get()}</span> }>
+            <Show when=move || waiting.get() fallback=move || view! { <div class="text">{move || render_text(&text.get())}</div> }>
                 <span class="typing" aria-label="The assistant is typing"><i></i><i></i><i></i></span>
             </Show>
             <Show when=move || !citations.get().is_empty()>
@@ -223,4 +225,21 @@ fn LineView(line: Line) -> impl IntoView {
             </Show>
         </li>
     }
+}
+
+/// Renders answer text as paragraphs, with `> ` blocks as quotes. Everything is a text node, so
+/// nothing in an answer can become markup.
+fn render_text(text: &str) -> impl IntoView + use<> {
+    text.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let lines: Vec<&str> = block.lines().collect();
+            if !lines.is_empty() && lines.iter().all(|line| line.starts_with('>')) {
+                let quoted: Vec<&str> = lines.iter().map(|line| line.trim_start_matches('>').trim_start()).collect();
+                view! { <blockquote>{quoted.join("\n")}</blockquote> }.into_any()
+            } else {
+                view! { <p>{block.to_owned()}</p> }.into_any()
+            }
+        })
+        .collect_view()
 }

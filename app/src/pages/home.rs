@@ -1,4 +1,5 @@
-//! The portal's home page: what Parlor is, the quick start, and the server's status.
+//! The portal's home page: what Parlor is, the quick start with this server's address, and the
+//! server's status.
 
 use leptos::prelude::*;
 
@@ -15,41 +16,42 @@ pub fn HomePage() -> impl IntoView {
                 "documents and Q&A pairs, with citations, and can reach a person. No LLM key needed."
             </p>
         </section>
-        <section class="card" aria-labelledby="quick-start">
-            <h2 id="quick-start">"Quick start"</h2>
-            <ol class="steps">
-                <li>"Create an API key: " <code>"parlor key create --name me --all-scopes"</code></li>
-                <li>
-                    "Create a chatbot:"
-                    <pre><code>{quick_start_curl()}</code></pre>
-                </li>
-                <li>
-                    "Embed it on any page:"
-                    <pre><code>{EMBED_SNIPPET}</code></pre>
-                </li>
-            </ol>
-        </section>
-        <section class="card" aria-labelledby="status">
-            <h2 id="status">"Server"</h2>
-            <Suspense fallback=|| view! { <p>"Checking the server…"</p> }>
-                {move || info.get().map(|result| match result {
-                    Ok(info) => view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || info.get().map(|result| match result {
+                Ok(info) => view! {
+                    <section class="card" aria-labelledby="quick-start">
+                        <h2 id="quick-start">"Quick start"</h2>
+                        <ol class="steps">
+                            <li>"Create an API key on the server: " <code>"parlor key create --name me --all-scopes"</code></li>
+                            <li>"Create a chatbot:" <pre><code>{quick_start_curl(&info.public_url)}</code></pre></li>
+                            <li>"Embed it on any page:" <pre><code>{embed_snippet(&info.public_url)}</code></pre></li>
+                        </ol>
+                    </section>
+                    <section class="card" aria-labelledby="status">
+                        <h2 id="status">"Server"</h2>
                         <p data-testid="server-status">
-                            "Parlor " {info.version} " on " {info.storage} ". API base: " <code>{info.api_base}</code>
+                            "Parlor " {info.version} " on " {info.storage} ". API base: "
+                            <code>{info.api_base}</code>
                         </p>
-                    }.into_any(),
-                    Err(err) => view! { <p class="error">"The server did not answer: " {err.to_string()}</p> }.into_any(),
-                })}
-            </Suspense>
-        </section>
+                    </section>
+                }.into_any(),
+                Err(err) => view! {
+                    <section class="card"><p class="error">"The server did not answer: " {err.to_string()}</p></section>
+                }.into_any(),
+            })}
+        </Suspense>
     }
 }
 
-const EMBED_SNIPPET: &str = r#"<script src="http://localhost:3000/widget.js" data-chatbot-id="YOUR_CHATBOT_ID" data-theme="light" async></script>"#;
+fn embed_snippet(base: &str) -> String {
+    format!(r#"<script src="{base}/widget.js" data-chatbot-id="YOUR_CHATBOT_ID" data-theme="light" async></script>"#)
+}
 
-fn quick_start_curl() -> &'static str {
-    r#"curl -X POST http://localhost:3000/api/chatbots \
+fn quick_start_curl(base: &str) -> String {
+    format!(
+        r#"curl -X POST {base}/api/chatbots \
   -H "Authorization: Bearer YOUR_API_KEY" \
   -H "Content-Type: application/json" \
-  -d '{"name": "My Chatbot"}'"#
+  -d '{{"name": "My Chatbot"}}'"#
+    )
 }

@@ -21,7 +21,9 @@ pub fn current_request_id() -> String {
 }
 
 fn acceptable_request_id(value: &str) -> bool {
-    !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    !value.is_empty()
+        && value.len() <= 64
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is short and plain, a new one
@@ -107,4 +109,47 @@ pub async fn json_method_not_allowed(response: Response) -> Response {
         json.headers_mut().insert(header::ALLOW, allow);
     }
     json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(response: Response) -> (StatusCode, ErrorBody) {
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_the_json_error_body_without_details() {
+        let (status, body) = body_of(panic_response(Box::new("secret detail"))).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body.error.code, "INTERNAL");
+        assert!(!body.error.message.contains("secret"));
+    }
+
+    #[tokio::test]
+    async fn database_errors_are_opaque_to_the_caller() {
+        let (status, body) = body_of(Error::Database(sqlx::Error::RowNotFound).into_response()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.error.message.to_lowercase().contains("row"));
+    }
+
+    #[tokio::test]
+    async fn rate_limited_errors_carry_retry_after() {
+        let response = Error::RateLimited { message: "slow down".into(), retry_after_secs: 12 }.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "12");
+        let (status, body) = body_of(response).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(body.error.code, "RATE_LIMITED");
+    }
+
+    #[test]
+    fn only_short_plain_request_ids_are_accepted() {
+        assert!(acceptable_request_id("abc-123_x.y"));
+        assert!(!acceptable_request_id(""));
+        assert!(!acceptable_request_id("a b"));
+        assert!(!acceptable_request_id(&"a".repeat(65)));
+    }
 }

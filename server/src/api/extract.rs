@@ -39,7 +39,9 @@ fn json_rejection(rejection: &JsonRejection) -> Error {
         }
         StatusCode::UNPROCESSABLE_ENTITY => Error::Validation(rejection.body_text()),
         _ => match rejection {
-            JsonRejection::JsonSyntaxError(_) => Error::BadRequest(format!("malformed JSON: {}", rejection.body_text())),
+            JsonRejection::JsonSyntaxError(_) => {
+                Error::BadRequest(format!("malformed JSON: {}", rejection.body_text()))
+            }
             _ => Error::BadRequest(rejection.body_text()),
         },
     }
@@ -91,13 +93,11 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| Error::Unauthorized("missing API key: send the header Authorization: Bearer <key>".into()))?;
-        let value = header
-            .to_str()
-            .map_err(|_| Error::Unauthorized("the Authorization header is not valid text".into()))?;
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            Error::Unauthorized("missing API key: send the header Authorization: Bearer <key>".into())
+        })?;
+        let value =
+            header.to_str().map_err(|_| Error::Unauthorized("the Authorization header is not valid text".into()))?;
         let key = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))

@@ -33,14 +33,24 @@ pub struct Answer {
     pub citations: Vec<Citation>,
 }
 
-const GREETINGS: &[&str] = &["hello", "hi", "hey", "hiya", "howdy", "greetings", "morning", "afternoon", "evening", "hallo", "bonjour", "hola"];
+const GREETINGS: &[&str] = &[
+    "hello",
+    "hi",
+    "hey",
+    "hiya",
+    "howdy",
+    "greetings",
+    "morning",
+    "afternoon",
+    "evening",
+    "hallo",
+    "bonjour",
+    "hola",
+];
 
 fn is_greeting(message: &str) -> bool {
-    let words: Vec<String> = message
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> =
+        message.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
     !words.is_empty() && words.len() <= 4 && words.iter().any(|w| GREETINGS.contains(&w.as_str()))
 }
 
@@ -59,11 +69,8 @@ fn snippet(text: &str, max_chars: usize) -> String {
 /// Picks the passage sentences that share the most words with the question, in their order.
 fn best_sentences(content: &str, question: &str, max: usize) -> String {
     let wanted: Vec<String> = terms(question);
-    let sentences: Vec<&str> = content
-        .split_inclusive(['.', '!', '?', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let sentences: Vec<&str> =
+        content.split_inclusive(['.', '!', '?', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
     if sentences.len() <= max {
         return content.trim().to_owned();
     }
@@ -147,7 +154,10 @@ impl ChatModel for BuiltinResponder {
         "builtin"
     }
 
-    async fn reply(&self, request: ModelRequest) -> Result<BoxStream<'static, Result<ModelEvent, ModelError>>, ModelError> {
+    async fn reply(
+        &self,
+        request: ModelRequest,
+    ) -> Result<BoxStream<'static, Result<ModelEvent, ModelError>>, ModelError> {
         let answer = compose(&request);
         let pace = self.pace;
         let deltas = futures::stream::iter(chunks(&answer.text)).then(move |chunk| async move {

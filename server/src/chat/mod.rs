@@ -67,7 +67,10 @@ pub trait ChatModel: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     /// Starts answering and returns the answer as a stream of events.
-    async fn reply(&self, request: ModelRequest) -> Result<BoxStream<'static, Result<ModelEvent, ModelError>>, ModelError>;
+    async fn reply(
+        &self,
+        request: ModelRequest,
+    ) -> Result<BoxStream<'static, Result<ModelEvent, ModelError>>, ModelError>;
 }
 
 /// A rough token count (about four characters a token) for usage reports when a model gives

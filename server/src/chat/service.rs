@@ -59,12 +59,20 @@ pub struct Usage {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatEvent {
     /// A piece of text; `seq` counts pieces from 1.
-    Delta { seq: u64, text: String },
+    Delta {
+        seq: u64,
+        text: String,
+    },
     Citations(Vec<Citation>),
     /// The answer is complete and stored.
-    Done { usage: Usage, finish_reason: &'static str },
+    Done {
+        usage: Usage,
+        finish_reason: &'static str,
+    },
     /// The model failed; what was produced so far is stored as a failed message.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// A started answer: its ids and the events that follow.
@@ -172,7 +180,12 @@ impl ChatService {
         };
 
         let (events_tx, events) = mpsc::channel(64);
-        let job = Generation { db: self.db.clone(), model: self.model.clone(), message_id: message_id.clone(), conversation_id: conversation_id.clone() };
+        let job = Generation {
+            db: self.db.clone(),
+            model: self.model.clone(),
+            message_id: message_id.clone(),
+            conversation_id: conversation_id.clone(),
+        };
         self.tasks.spawn(job.run(request, events_tx));
         Ok(ReplyStream { conversation_id, user_message_id, message_id, events })
     }
@@ -261,7 +274,14 @@ impl Generation {
         send(&mut listener, last).await;
     }
 
-    async fn store(&self, text: &str, citations: &[Citation], status: &str, finish_reason: &str, usage: Usage) -> Result<()> {
+    async fn store(
+        &self,
+        text: &str,
+        citations: &[Citation],
+        status: &str,
+        finish_reason: &str,
+        usage: Usage,
+    ) -> Result<()> {
         let now = now_ms();
         let citations = serde_json::to_string(citations).map_err(|err| Error::Internal(err.into()))?;
         sqlx::query(
@@ -291,10 +311,10 @@ impl Generation {
 /// Sends an event to the listener while there is one; a listener that has gone away is
 /// forgotten and generation goes on.
 async fn send(listener: &mut Option<mpsc::Sender<ChatEvent>>, event: ChatEvent) {
-    if let Some(tx) = listener {
-        if tx.send(event).await.is_err() {
-            *listener = None;
-        }
+    if let Some(tx) = listener
+        && tx.send(event).await.is_err()
+    {
+        *listener = None;
     }
 }
 

@@ -63,7 +63,10 @@ async fn create_pg_database() -> Option<String> {
                     admin_url()
                 );
             }
-            eprintln!("NOTICE: PostgreSQL test skipped: {} is not reachable ({reason}); set PARLOR_REQUIRE_PG=1 to fail instead", admin_url());
+            eprintln!(
+                "NOTICE: PostgreSQL test skipped: {} is not reachable ({reason}); set PARLOR_REQUIRE_PG=1 to fail instead",
+                admin_url()
+            );
             return None;
         }
     };
@@ -139,10 +142,10 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
 
 async fn wait_until_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            if response.status().is_success() {
-                return;
-            }
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status().is_success()
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -164,7 +167,8 @@ impl TestApp {
 
     /// Creates a chatbot over the API and returns its id.
     pub async fn create_chatbot(&self, name: &str) -> String {
-        let response = self.post("/api/chatbots").json(&serde_json::json!({ "name": name })).send().await.expect("send");
+        let response =
+            self.post("/api/chatbots").json(&serde_json::json!({ "name": name })).send().await.expect("send");
         assert_eq!(response.status(), 201);
         let body: serde_json::Value = response.json().await.expect("json");
         body["id"].as_str().expect("id").to_owned()
@@ -180,7 +184,8 @@ impl TestApp {
                 id
             }
         };
-        let (_, plain) = keys::create_key(&self.db, &workspace_id, "scoped", KeyKind::Secret, scopes).await.expect("key");
+        let (_, plain) =
+            keys::create_key(&self.db, &workspace_id, "scoped", KeyKind::Secret, scopes).await.expect("key");
         plain.expose().to_owned()
     }
 
@@ -195,7 +200,9 @@ impl TestApp {
             let _ = stop.send(());
         }
         match self.server.take() {
-            Some(server) => tokio::time::timeout(Duration::from_secs(30), server).await.expect("stops in time").expect("join"),
+            Some(server) => {
+                tokio::time::timeout(Duration::from_secs(30), server).await.expect("stops in time").expect("join")
+            }
             None => Ok(()),
         }
     }
@@ -232,7 +239,12 @@ pub fn answer_text(events: &[SseEvent]) -> String {
     events
         .iter()
         .filter(|e| e.event == "delta")
-        .map(|e| serde_json::from_str::<serde_json::Value>(&e.data).expect("delta json")["text"].as_str().expect("text").to_owned())
+        .map(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.data).expect("delta json")["text"]
+                .as_str()
+                .expect("text")
+                .to_owned()
+        })
         .collect()
 }
 

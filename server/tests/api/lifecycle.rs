@@ -32,14 +32,19 @@ async fn shutdown_lets_a_streaming_answer_finish_on_postgres() {
 async fn data_survives_a_restart_and_migrations_run_once() {
     let data_dir = tempfile::tempdir().unwrap();
     let dir = data_dir.path().to_path_buf();
-    let Some(mut app) = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = dir.clone()).await else { return };
+    let Some(mut app) = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = dir.clone()).await else {
+        return;
+    };
     let bot = app.create_chatbot("Durable").await;
     app.stop().await.unwrap();
     let key = app.key.clone();
     drop(app);
 
-    let Some(again) = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = dir.clone()).await else { return };
-    let response = again.client.get(again.url(&format!("/api/v2/chatbots/{bot}"))).bearer_auth(&key).send().await.unwrap();
+    let Some(again) = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = dir.clone()).await else {
+        return;
+    };
+    let response =
+        again.client.get(again.url(&format!("/api/v2/chatbots/{bot}"))).bearer_auth(&key).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(dir.join("parlor.db").exists());
 }

@@ -1,6 +1,9 @@
 //! The integration suite: the real server on port 0, over real HTTP, on SQLite and on
 //! PostgreSQL. One binary, with a helpers module.
 
+#![allow(clippy::unwrap_used, reason = "in tests a failed unwrap is a failed test, with its location")]
+#![allow(clippy::print_stderr, reason = "a skipped PostgreSQL test says so on standard error")]
+
 mod helpers;
 
 mod chat;
