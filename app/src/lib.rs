@@ -11,7 +11,7 @@ pub mod wire;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
@@ -67,9 +67,11 @@ pub fn App() -> impl IntoView {
                     <A href="/sign-in">"Sign in"</A>
                 </nav>
             </header>
+            // Pages that load data render in `Async` mode: the server sends the HTML once it is
+            // complete, so every page reads the same without JavaScript.
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage/>
                 </Routes>
             </main>
