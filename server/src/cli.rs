@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, DatabaseArgs};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::keys::{self, KeyKind, PlainKey, Scope};
+use crate::keys::{self, KeyKind, NewKey, PlainKey, Scope};
 use crate::telemetry::LogFormat;
 use crate::workspaces;
 
@@ -57,6 +57,15 @@ pub struct KeyCreateArgs {
     #[arg(long, value_delimiter = ',')]
     pub scopes: Vec<String>,
 
+    /// A browser origin allowed to use the key, such as https://shop.example.com (repeatable).
+    /// Publishable keys must have at least one.
+    #[arg(long = "origin")]
+    pub origins: Vec<String>,
+
+    /// `secret` (for servers) or `publishable` (for browser pages; can only chat).
+    #[arg(long, default_value = "secret", value_parser = ["secret", "publishable"])]
+    pub kind: String,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -70,25 +79,16 @@ pub async fn open_database(database: &DatabaseArgs) -> Result<Db> {
 
 /// `parlor key create`: returns the new plain key, which the caller prints once.
 pub async fn create_key(args: &KeyCreateArgs) -> Result<PlainKey> {
-    let scopes: Vec<Scope> = if args.all_scopes {
-        Scope::ALL.to_vec()
-    } else {
-        args.scopes
-            .iter()
-            .map(|name| {
-                Scope::parse(name.trim()).ok_or_else(|| {
-                    let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-                    Error::Validation(format!("unknown scope {name:?}; known scopes: {}", known.join(", ")))
-                })
-            })
-            .collect::<Result<_>>()?
-    };
-    if scopes.is_empty() {
+    let kind = KeyKind::parse(&args.kind).unwrap_or(KeyKind::Secret);
+    let scopes: Vec<String> =
+        if args.all_scopes { Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect() } else { args.scopes.clone() };
+    if scopes.is_empty() && kind == KeyKind::Secret {
         return Err(Error::Validation("choose scopes with --scopes a,b or grant all with --all-scopes".into()));
     }
+    let new = NewKey::parse(&args.name, kind, &scopes, &args.origins, None)?;
     let db = open_database(&args.database).await?;
     let workspace_id = workspaces::default_workspace(&db).await?;
-    let (record, plain) = keys::create_key(&db, &workspace_id, &args.name, KeyKind::Secret, &scopes).await?;
+    let (record, plain) = keys::create_key(&db, &workspace_id, &new).await?;
     tracing::info!(key_id = %record.id, workspace_id = %workspace_id, "API key created");
     db.close().await;
     Ok(plain)

@@ -7,12 +7,13 @@ pub enum Error {
     /// The request is malformed (for example JSON that does not parse).
     #[error("{0}")]
     BadRequest(String),
-    /// No credential, or one that is unknown, expired or revoked.
-    #[error("{0}")]
-    Unauthorized(String),
-    /// The credential is valid but lacks a permission (the message names it).
-    #[error("{0}")]
-    Forbidden(String),
+    /// No credential, or one that is malformed, unknown, expired or revoked; `code` says which
+    /// (such as `EXPIRED_API_KEY`).
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// The credential is valid but may not do this; `code` says why (such as `MISSING_SCOPE`).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     /// The resource does not exist, or belongs to another workspace.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -47,6 +48,19 @@ impl From<sqlx::migrate::MigrateError> for Error {
         Error::Internal(anyhow::Error::new(err).context("database migration failed"))
     }
 }
+
+impl Error {
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Unauthorized { code, message: message.into() }
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Forbidden { code, message: message.into() }
+    }
+}
+
+/// The error code of a request whose `Origin` a key does not allow.
+pub const ORIGIN_NOT_ALLOWED: &str = "ORIGIN_NOT_ALLOWED";
 
 /// The result type of the domain.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -6,13 +6,16 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Method, header};
 use axum::middleware;
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::api::error::{REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response};
-use crate::api::{chat, chatbots, health, widget};
+use crate::api::error::{
+    REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response,
+    withhold_cors_from_refused_origins,
+};
+use crate::api::{chat, chatbots, health, keys, widget};
 use crate::portal;
 use crate::state::AppState;
 
@@ -26,6 +29,9 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/chatbots", get(chatbots::list_chatbots).post(chatbots::create_chatbot))
         .route("/api/v2/chatbots/{id}", get(chatbots::get_chatbot))
         .route("/api/v2/chatbots/{id}/chat", post(chat::send_chat_message))
+        .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
+        .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))
+        .route("/api/v2/keys/{id}/roll", post(keys::roll_api_key))
         .route("/api/{*rest}", any(api_not_found))
         .route("/api", any(api_not_found))
         .layer(cors(&[header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
@@ -49,15 +55,13 @@ pub fn build(state: AppState) -> Router {
         .merge(widget_assets)
         .merge(portal::routes(&state))
         .layer(middleware::map_response(json_method_not_allowed))
+        .layer(middleware::map_response(withhold_cors_from_refused_origins))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let request_id = request
-                .headers()
-                .get(REQUEST_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+            let request_id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let path = crate::telemetry::redact_keys(request.uri().path());
+            tracing::info_span!("request", method = %request.method(), path = %path, request_id = %request_id)
         }))
         .layer(middleware::from_fn(assign_request_id))
         .with_state(state)

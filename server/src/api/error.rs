@@ -6,7 +6,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parlor_app::wire::{ErrorBody, ErrorDetail};
 
-use crate::error::Error;
+use crate::error::{Error, ORIGIN_NOT_ALLOWED};
 
 tokio::task_local! {
     static REQUEST_ID: String;
@@ -49,9 +49,9 @@ pub async fn assign_request_id(mut request: Request<axum::body::Body>, next: Nex
 impl Error {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
+            Error::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            Error::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-            Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
-            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
             Error::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
@@ -79,11 +79,30 @@ impl IntoResponse for Error {
         };
         let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, request_id } };
         let mut response = (status, axum::Json(body)).into_response();
+        if code == ORIGIN_NOT_ALLOWED {
+            response.extensions_mut().insert(OriginRefused);
+        }
         if let Error::RateLimited { retry_after_secs, .. } = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }
+}
+
+/// Marks a response that refuses the request's origin.
+#[derive(Debug, Clone, Copy)]
+struct OriginRefused;
+
+/// Removes the CORS grant from responses that refuse the request's origin, so that the browser
+/// refuses too: the CORS answer matches the API's.
+pub async fn withhold_cors_from_refused_origins(mut response: Response) -> Response {
+    if response.extensions().get::<OriginRefused>().is_some() {
+        let headers = response.headers_mut();
+        headers.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+        headers.remove(header::ACCESS_CONTROL_EXPOSE_HEADERS);
+    }
+    response
 }
 
 /// The response for a handler that panicked: the same JSON body as every other error.

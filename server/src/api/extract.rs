@@ -3,7 +3,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, ORIGIN};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -85,7 +85,8 @@ where
     }
 }
 
-/// The caller, authenticated by `Authorization: Bearer <key>`.
+/// The caller, authenticated by `Authorization: Bearer <key>`, with the key's allowed origins
+/// checked against the request's `Origin`.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Principal);
 
@@ -94,14 +95,17 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            Error::Unauthorized("missing API key: send the header Authorization: Bearer <key>".into())
+            Error::unauthorized("MISSING_API_KEY", "missing API key: send the header Authorization: Bearer <key>")
         })?;
-        let value =
-            header.to_str().map_err(|_| Error::Unauthorized("the Authorization header is not valid text".into()))?;
-        let key = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(|| Error::Unauthorized("the Authorization header must be: Bearer <key>".into()))?;
-        Ok(Authenticated(keys::authenticate(&state.db, key).await?))
+        let value = header
+            .to_str()
+            .map_err(|_| Error::unauthorized("MALFORMED_API_KEY", "the Authorization header is not valid text"))?;
+        let key = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or_else(|| {
+            Error::unauthorized("MALFORMED_API_KEY", "the Authorization header must be: Bearer <key>")
+        })?;
+        let principal = keys::authenticate(&state.db, key).await?;
+        let origin = parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok());
+        principal.check_origin(origin)?;
+        Ok(Authenticated(principal))
     }
 }

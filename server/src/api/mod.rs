@@ -6,4 +6,5 @@ pub mod chatbots;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod keys;
 pub mod widget;

@@ -1,7 +1,9 @@
 //! Chat: the model interface, the built-in responder, and the service that turns a visitor's
 //! message into a stored, streamed answer.
 
+pub mod anthropic;
 pub mod builtin;
+pub mod openai;
 pub mod service;
 
 use futures::stream::BoxStream;
@@ -52,6 +54,9 @@ pub enum ModelEvent {
     Delta(String),
     /// The sources the answer relies on.
     Citations(Vec<Citation>),
+    /// The token counts the model reported for the whole answer. Models that report none leave
+    /// the service to estimate them.
+    Usage { prompt_tokens: i64, completion_tokens: i64 },
 }
 
 /// Why a model failed to answer.

@@ -232,6 +232,7 @@ impl Generation {
         let mut citations: Vec<Citation> = Vec::new();
         let mut seq = 0u64;
         let mut failure: Option<String> = None;
+        let mut reported: Option<Usage> = None;
 
         match self.model.reply(request).await {
             Err(err) => failure = Some(err.0),
@@ -247,6 +248,12 @@ impl Generation {
                             citations.extend(found.iter().cloned());
                             ChatEvent::Citations(found)
                         }
+                        // The client learns the usage from the final Done event, so the
+                        // model's report is only kept, not forwarded.
+                        Ok(ModelEvent::Usage { prompt_tokens, completion_tokens }) => {
+                            reported = Some(Usage { prompt_tokens, completion_tokens });
+                            continue;
+                        }
                         Err(err) => {
                             failure = Some(err.0);
                             break;
@@ -257,7 +264,7 @@ impl Generation {
             }
         }
 
-        let usage = Usage { prompt_tokens, completion_tokens: estimate_tokens(&text) };
+        let usage = reported.unwrap_or(Usage { prompt_tokens, completion_tokens: estimate_tokens(&text) });
         let (status, finish_reason) = if failure.is_some() { ("failed", "error") } else { ("complete", "stop") };
         let stored = self.store(&text, &citations, status, finish_reason, usage).await;
         if let Err(err) = &stored {

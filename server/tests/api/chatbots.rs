@@ -85,7 +85,7 @@ on_both_backends! {
             .unwrap();
         assert_eq!(response.status(), 403);
         let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "FORBIDDEN");
+        assert_eq!(body["error"]["code"], "MISSING_SCOPE");
         assert!(body["error"]["message"].as_str().unwrap().contains("chatbots:write"));
     }
 
@@ -93,7 +93,7 @@ on_both_backends! {
         let response = app.client.get(app.url("/api/chatbots")).send().await.unwrap();
         assert_eq!(response.status(), 401);
         let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "UNAUTHORIZED");
+        assert_eq!(body["error"]["code"], "MISSING_API_KEY");
         let forged = parlor_server::keys::PlainKey::generate(parlor_server::keys::KeyKind::Secret);
         let response = app.client.get(app.url("/api/chatbots")).bearer_auth(forged.expose()).send().await.unwrap();
         assert_eq!(response.status(), 401);

@@ -121,3 +121,97 @@ async fn serve_logs_json_when_asked_and_exits_zero_on_sigterm() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains(&format!("API base:  http://localhost:{port}/api")), "{stdout}");
 }
+
+#[test]
+fn key_create_makes_publishable_keys_with_origins() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        parlor()
+            .args(["key", "create", "--name", "site"])
+            .args(args)
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--kind", "publishable", "--origin", "https://shop.example.com"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("pk_"));
+    let out = run(&["--kind", "publishable"]);
+    assert!(!out.status.success(), "a publishable key without an origin is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("allowed origins"));
+}
+
+/// Anything that looks like one of our keys: a prefix and a long base62 run.
+fn key_shaped(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for prefix in ["sk_", "pk_"] {
+        for (at, _) in text.match_indices(prefix) {
+            let run: String = text[at + 3..].chars().take_while(char::is_ascii_alphanumeric).collect();
+            if run.len() >= 16 {
+                found.push(format!("{prefix}{run}"));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_key_shaped_text_ever_appears_in_the_logs() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let created = parlor()
+        .args(["key", "create", "--name", "logs", "--all-scopes", "--data-dir"])
+        .arg(data_dir.path())
+        .env("RUST_LOG", "trace")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let key = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    assert!(key_shaped(&String::from_utf8_lossy(&created.stderr)).is_empty());
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(data_dir.path())
+        .env("RUST_LOG", "debug")
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let typo = format!("{}x", &key[..key.len() - 1]);
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/v2/keys"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"name": "second", "scopes": ["chatbots:read"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second = created["secret"].as_str().unwrap().to_owned();
+    for (auth, path) in [
+        (key.as_str(), format!("/api/chatbots?api_key={key}")),
+        (typo.as_str(), "/api/chatbots".to_owned()),
+        (second.as_str(), format!("/api/v2/nothing/{second}")),
+    ] {
+        let _ = client.get(format!("{base}{path}")).bearer_auth(auth).header("x-api-key", auth).send().await.unwrap();
+    }
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let out =
+        tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(logs.contains("API key created"), "the logs were captured: {logs}");
+    assert_eq!(key_shaped(&logs), Vec::<String>::new(), "key-shaped text in the logs");
+}

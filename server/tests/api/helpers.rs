@@ -6,7 +6,7 @@ use std::time::Duration;
 use parlor_app::sse::{SseEvent, SseParser};
 use parlor_server::config::{Config, Secret};
 use parlor_server::db::Db;
-use parlor_server::keys::{self, KeyKind, Scope};
+use parlor_server::keys::{self, KeyKind, NewKey, Scope};
 use parlor_server::workspaces;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -31,6 +31,17 @@ pub struct TestApp {
     server: Option<JoinHandle<anyhow::Result<()>>>,
     _data_dir: tempfile::TempDir,
     pg_database: Option<String>,
+}
+
+/// A secret key request with every scope and no origin restriction.
+pub fn all_scopes_key(name: &str) -> NewKey {
+    NewKey {
+        name: name.to_owned(),
+        kind: KeyKind::Secret,
+        scopes: Scope::ALL.to_vec(),
+        allowed_origins: Vec::new(),
+        expires_at: None,
+    }
 }
 
 fn admin_url() -> String {
@@ -125,7 +136,7 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
 
     let db = Db::connect_with(&config.storage(), 2).await.expect("test db handle");
     let workspace_id = workspaces::default_workspace(&db).await.expect("workspace");
-    let (_, plain) = keys::create_key(&db, &workspace_id, "test", KeyKind::Secret, &Scope::ALL).await.expect("key");
+    let (_, plain) = keys::create_key(&db, &workspace_id, &all_scopes_key("test")).await.expect("key");
     Some(TestApp {
         base,
         client,
@@ -184,8 +195,8 @@ impl TestApp {
                 id
             }
         };
-        let (_, plain) =
-            keys::create_key(&self.db, &workspace_id, "scoped", KeyKind::Secret, scopes).await.expect("key");
+        let new = NewKey { scopes: scopes.to_vec(), ..all_scopes_key("scoped") };
+        let (_, plain) = keys::create_key(&self.db, &workspace_id, &new).await.expect("key");
         plain.expose().to_owned()
     }
 

@@ -11,5 +11,7 @@ mod chatbots;
 mod cli;
 mod errors;
 mod health;
+mod keys;
 mod lifecycle;
+mod providers;
 mod widget;

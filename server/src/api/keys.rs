@@ -1,0 +1,131 @@
+//! `/api/v2/keys`: create, list, roll and revoke API keys.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use parlor_app::wire;
+
+use super::extract::{AppJson, AppPath, Authenticated};
+use crate::error::Error;
+use crate::ids::{now_ms, rfc3339};
+use crate::keys::{self, KeyKind, KeyRecord, NewKey, Scope};
+use crate::state::AppState;
+
+/// The longest rotation overlap: a week.
+const MAX_OVERLAP_SECS: i64 = 7 * 24 * 3600;
+const DEFAULT_OVERLAP_SECS: i64 = 24 * 3600;
+
+/// The API shape of a key; `secret` only in the response that created it.
+fn key_json(record: &KeyRecord, secret: Option<String>) -> wire::ApiKey {
+    wire::ApiKey {
+        id: record.id.clone(),
+        object: "api_key".into(),
+        name: record.name.clone(),
+        kind: record.kind.clone(),
+        prefix: record.prefix.clone(),
+        last_four: record.last_four.clone(),
+        scopes: record.scope_list().iter().map(|s| s.as_str().to_owned()).collect(),
+        allowed_origins: record.origin_list(),
+        created_at: rfc3339(record.created_at),
+        last_used_at: record.last_used_at.map(rfc3339),
+        expires_at: record.expires_at.map(rfc3339),
+        secret,
+    }
+}
+
+/// `POST /api/v2/keys`: creates a key and shows its secret, once.
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppJson(body): AppJson<wire::CreateApiKey>,
+) -> Result<(StatusCode, Json<wire::ApiKey>), Error> {
+    caller.require(Scope::KeysWrite)?;
+    let kind = match body.kind.as_deref() {
+        None => KeyKind::Secret,
+        Some(text) => KeyKind::parse(text)
+            .ok_or_else(|| Error::Validation("kind must be \"secret\" or \"publishable\"".into()))?,
+    };
+    let expires_at = match &body.expires_at {
+        None => None,
+        Some(text) => Some(parse_time(text)?),
+    };
+    let new = NewKey::parse(&body.name, kind, &body.scopes, &body.allowed_origins, expires_at)?;
+    // A key can never grant more than the key that creates it.
+    if let Some(missing) = new.scopes.iter().find(|scope| !caller.scopes.contains(scope)) {
+        return Err(Error::forbidden(
+            "MISSING_SCOPE",
+            format!("this API key lacks the {} scope, so it cannot grant it", missing.as_str()),
+        ));
+    }
+    let (record, plain) = keys::create_key(&state.db, &caller.workspace_id, &new).await?;
+    tracing::info!(key_id = %record.id, workspace_id = %caller.workspace_id, kind = kind.as_str(), "API key created");
+    Ok((StatusCode::CREATED, Json(key_json(&record, Some(plain.expose().to_owned())))))
+}
+
+/// `GET /api/v2/keys`: the workspace's working keys (never their secrets).
+pub async fn list_api_keys(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<wire::Page<wire::ApiKey>>, Error> {
+    caller.require(Scope::KeysWrite)?;
+    let records = keys::list_keys(&state.db, &caller.workspace_id).await?;
+    Ok(Json(wire::Page {
+        object: "list".into(),
+        data: records.iter().map(|r| key_json(r, None)).collect(),
+        has_more: false,
+        next_cursor: None,
+    }))
+}
+
+/// `POST /api/v2/keys/{id}/roll`: a new key now, the old one until the overlap ends.
+pub async fn roll_api_key(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<wire::ApiKey>), Error> {
+    caller.require(Scope::KeysWrite)?;
+    // The body is optional: an empty one means the default overlap.
+    let options: wire::RollApiKey = if body.iter().all(u8::is_ascii_whitespace) {
+        wire::RollApiKey { expires_in_seconds: None }
+    } else {
+        serde_json::from_slice(&body).map_err(|err| match err.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                Error::BadRequest(format!("malformed JSON: {err}"))
+            }
+            _ => Error::Validation(err.to_string()),
+        })?
+    };
+    let overlap_secs = options.expires_in_seconds.unwrap_or(DEFAULT_OVERLAP_SECS);
+    if !(0..=MAX_OVERLAP_SECS).contains(&overlap_secs) {
+        return Err(Error::Validation(format!(
+            "expires_in_seconds must be between 0 (now) and {MAX_OVERLAP_SECS} (a week)"
+        )));
+    }
+    let (record, plain) = keys::roll_key(&state.db, &caller.workspace_id, &id, overlap_secs * 1000).await?;
+    tracing::info!(old_key_id = %id, key_id = %record.id, overlap_secs, "API key rolled");
+    Ok((StatusCode::CREATED, Json(key_json(&record, Some(plain.expose().to_owned())))))
+}
+
+/// `DELETE /api/v2/keys/{id}`: revokes a key at once.
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, Error> {
+    caller.require(Scope::KeysWrite)?;
+    keys::revoke_key(&state.db, &caller.workspace_id, &id).await?;
+    tracing::info!(key_id = %id, "API key revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn parse_time(text: &str) -> Result<i64, Error> {
+    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| Error::Validation(format!("{text:?} is not an RFC 3339 time such as 2026-12-31T23:59:59Z")))?;
+    let ms = i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+    if ms <= now_ms() {
+        return Err(Error::Validation("expires_at must be in the future".into()));
+    }
+    Ok(ms)
+}
