@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::keys::{self, KeyKind, NewKey, PlainKey, Scope};
 use crate::telemetry::LogFormat;
-use crate::workspaces;
+use crate::{ratelimit, workspaces};
 
 /// Parlor: self-hosted chatbots that answer from your knowledge.
 #[derive(Debug, Parser)]
@@ -30,6 +30,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Manage workspaces.
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -41,6 +46,34 @@ pub enum Command {
 pub enum KeyCommand {
     /// Create an API key in the default workspace (created on first use) and print it once.
     Create(KeyCreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Set a workspace's rate-limit plan (one of PARLOR_PLANS, such as free, pro, enterprise).
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The plan's name.
+    #[arg(long)]
+    pub plan: String,
+
+    /// The workspace's id; the default workspace when omitted.
+    #[arg(long)]
+    pub workspace: Option<String>,
+
+    /// The plans that exist, as for `parlor serve`.
+    #[arg(
+        long,
+        env = "PARLOR_PLANS",
+        default_value = "free=60/10/5000,pro=300/50/50000,enterprise=1000/200/unlimited"
+    )]
+    pub plans: String,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -92,4 +125,23 @@ pub async fn create_key(args: &KeyCreateArgs) -> Result<PlainKey> {
     tracing::info!(key_id = %record.id, workspace_id = %workspace_id, "API key created");
     db.close().await;
     Ok(plain)
+}
+
+/// `parlor workspace plan`: returns the workspace whose plan was set.
+pub async fn set_plan(args: &PlanArgs) -> Result<String> {
+    let plans = ratelimit::parse_plans(&args.plans)?;
+    let plan = args.plan.trim().to_lowercase();
+    if !plans.iter().any(|p| p.name == plan) {
+        let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+        return Err(Error::Validation(format!("unknown plan {plan:?}; plans: {}", names.join(", "))));
+    }
+    let db = open_database(&args.database).await?;
+    let workspace_id = match &args.workspace {
+        Some(id) => id.clone(),
+        None => workspaces::default_workspace(&db).await?,
+    };
+    workspaces::set_plan(&db, &workspace_id, &plan).await?;
+    tracing::info!(workspace_id = %workspace_id, plan = %plan, "workspace plan set");
+    db.close().await;
+    Ok(workspace_id)
 }

@@ -42,6 +42,24 @@ pub struct Config {
     #[arg(long, env = "PARLOR_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
 
+    /// API rate-limit plans as `name=per_minute/per_second/per_day` (`unlimited` for no daily
+    /// cap), comma-separated. A workspace's plan is set with `parlor workspace plan`; the first
+    /// plan is the default.
+    #[arg(
+        long,
+        env = "PARLOR_PLANS",
+        default_value = "free=60/10/5000,pro=300/50/50000,enterprise=1000/200/unlimited"
+    )]
+    pub plans: String,
+
+    /// Chat messages a minute that one client IP may send through the public widget.
+    #[arg(long, env = "PARLOR_WIDGET_CHAT_PER_MINUTE", default_value_t = 10)]
+    pub widget_chat_per_minute: u32,
+
+    /// Take the client IP from `X-Forwarded-For` (set this only behind a proxy that writes it).
+    #[arg(long, env = "PARLOR_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
     /// Pause between the chunks the built-in responder streams, in milliseconds (0 = none).
     #[arg(long, env = "PARLOR_RESPONDER_DELAY_MS", default_value_t = 20)]
     pub responder_delay_ms: u64,
@@ -116,6 +134,9 @@ impl Config {
             max_body_bytes: 1_048_576,
             shutdown_grace_secs: 30,
             responder_delay_ms: 0,
+            plans: "free=60/10/5000,pro=300/50/50000,enterprise=1000/200/unlimited".to_owned(),
+            widget_chat_per_minute: 10,
+            trust_proxy: false,
         }
     }
 }

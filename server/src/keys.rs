@@ -221,6 +221,8 @@ pub struct Principal {
     pub kind: KeyKind,
     pub scopes: Vec<Scope>,
     pub allowed_origins: Vec<String>,
+    /// The rate-limit plan of the key's workspace.
+    pub plan: String,
 }
 
 impl Principal {
@@ -464,6 +466,7 @@ struct KeyRow {
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
     last_used_at: Option<i64>,
+    plan: String,
 }
 
 /// Resolves a presented key to its principal, or `Unauthorized` with a code and a reason a
@@ -472,8 +475,9 @@ pub async fn authenticate(db: &Db, presented: &str) -> Result<Principal> {
     let (plain, _) = PlainKey::parse(presented.trim())
         .map_err(|err| Error::unauthorized("MALFORMED_API_KEY", format!("malformed API key: {err}")))?;
     let row: Option<KeyRow> = sqlx::query_as(
-        "SELECT id, workspace_id, kind, scopes, allowed_origins, expires_at, revoked_at, last_used_at
-         FROM api_keys WHERE key_hash = $1",
+        "SELECT k.id, k.workspace_id, k.kind, k.scopes, k.allowed_origins, k.expires_at, k.revoked_at,
+                k.last_used_at, w.plan
+         FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.key_hash = $1",
     )
     .bind(plain.hash())
     .fetch_optional(db.pool())
@@ -500,6 +504,7 @@ pub async fn authenticate(db: &Db, presented: &str) -> Result<Principal> {
         kind: KeyKind::parse(&row.kind).unwrap_or(KeyKind::Secret),
         scopes: row.scopes.split_whitespace().filter_map(Scope::parse).collect(),
         allowed_origins: row.allowed_origins.split_whitespace().map(str::to_owned).collect(),
+        plan: row.plan,
     })
 }
 
@@ -582,6 +587,7 @@ mod tests {
             kind,
             scopes: vec![Scope::ChatWrite],
             allowed_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+            plan: "free".into(),
         }
     }
 

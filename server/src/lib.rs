@@ -13,6 +13,7 @@ pub mod ids;
 pub mod keys;
 pub mod knowledge;
 pub mod portal;
+pub mod ratelimit;
 pub mod router;
 pub mod state;
 pub mod telemetry;
@@ -53,13 +54,14 @@ pub async fn run_with_model(
     shutdown: impl Future<Output = ()> + Send + 'static,
     model: Arc<dyn ChatModel>,
 ) -> anyhow::Result<()> {
+    let plans = ratelimit::parse_plans(&config.plans)?;
     let db = db::Db::connect_with(&config.storage(), config.database.db_max_connections).await?;
     db.migrate().await?;
 
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
     let tasks = TaskTracker::new();
-    let state = AppState::new(config.clone(), db.clone(), model, tasks.clone(), &public_url);
+    let state = AppState::new(config.clone(), db.clone(), model, tasks.clone(), &public_url, plans);
     let app = router::build(state);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -88,7 +90,7 @@ pub async fn run_with_model(
     }
     tracing::info!(addr = %local_addr, public_url = %public_url, storage = db.backend().name(), "parlor is listening");
     let mut rx = stop_rx.clone();
-    let server = axum::serve(listener, app.into_make_service())
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move { stopped(&mut rx).await })
         .into_future();
     tokio::pin!(server);

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use parlor_server::cli::{Cli, Command, KeyCommand};
+use parlor_server::cli::{Cli, Command, KeyCommand, WorkspaceCommand};
 use parlor_server::{cli, telemetry};
 
 #[tokio::main]
@@ -32,6 +32,11 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Key { command: KeyCommand::Create(args) } => {
             let key = cli::create_key(&args).await?;
             writeln!(std::io::stdout(), "{}", key.expose())?;
+            Ok(())
+        }
+        Command::Workspace { command: WorkspaceCommand::Plan(args) } => {
+            let workspace_id = cli::set_plan(&args).await?;
+            writeln!(std::io::stdout(), "{workspace_id} is on the {} plan", args.plan.trim().to_lowercase())?;
             Ok(())
         }
         Command::Migrate { database } => {

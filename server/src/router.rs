@@ -15,7 +15,7 @@ use crate::api::error::{
     REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response,
     withhold_cors_from_refused_origins,
 };
-use crate::api::{chat, chatbots, health, keys, widget};
+use crate::api::{chat, chatbots, health, keys, limits, widget};
 use crate::portal;
 use crate::state::AppState;
 
@@ -32,6 +32,7 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
         .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))
         .route("/api/v2/keys/{id}/roll", post(keys::roll_api_key))
+        .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_api_key))
         .route("/api/{*rest}", any(api_not_found))
         .route("/api", any(api_not_found))
         .layer(cors(&[header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
@@ -39,7 +40,11 @@ pub fn build(state: AppState) -> Router {
     // What the embedded widget calls from visitors' pages on any origin.
     let widget_api = Router::new()
         .route("/widget/v1/chatbots/{id}", get(widget::get_widget_config))
-        .route("/widget/v1/chatbots/{id}/chat", post(widget::send_widget_message))
+        .route(
+            "/widget/v1/chatbots/{id}/chat",
+            post(widget::send_widget_message)
+                .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_widget_chat)),
+        )
         .route("/widget/{*rest}", any(api_not_found))
         .layer(cors(&[header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
 
@@ -72,6 +77,12 @@ fn cors(allowed_headers: &[HeaderName]) -> CorsLayer {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::OPTIONS])
         .allow_headers(allowed_headers.to_vec())
-        .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER)])
+        .expose_headers([
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            HeaderName::from_static(limits::LIMIT_HEADER),
+            HeaderName::from_static(limits::REMAINING_HEADER),
+            HeaderName::from_static(limits::RESET_HEADER),
+            header::RETRY_AFTER,
+        ])
         .max_age(Duration::from_secs(86_400))
 }

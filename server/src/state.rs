@@ -12,6 +12,7 @@ use crate::chat::ChatModel;
 use crate::chat::service::ChatService;
 use crate::config::Config;
 use crate::db::Db;
+use crate::ratelimit::{Limits, Plan};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,10 +21,19 @@ pub struct AppState {
     pub chat: ChatService,
     pub leptos: LeptosOptions,
     pub server_info: ServerInfo,
+    /// The API rate-limit plans; the first is the default.
+    pub plans: Arc<Vec<Plan>>,
 }
 
 impl AppState {
-    pub fn new(config: Config, db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, public_url: &str) -> Self {
+    pub fn new(
+        config: Config,
+        db: Db,
+        model: Arc<dyn ChatModel>,
+        tasks: TaskTracker,
+        public_url: &str,
+        plans: Vec<Plan>,
+    ) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parlor")
             .site_root(config.site_dir.to_string_lossy().into_owned())
@@ -40,7 +50,23 @@ impl AppState {
             api_base: format!("{public_url}/api"),
             public_url: public_url.to_owned(),
         };
-        AppState { chat: ChatService::new(db.clone(), model, tasks), config: Arc::new(config), db, leptos, server_info }
+        AppState {
+            chat: ChatService::new(db.clone(), model, tasks),
+            config: Arc::new(config),
+            db,
+            leptos,
+            server_info,
+            plans: Arc::new(plans),
+        }
+    }
+
+    /// The limits of a plan by name; an unknown name gets the default (first) plan's limits.
+    pub fn plan_limits(&self, name: &str) -> Limits {
+        self.plans
+            .iter()
+            .find(|p| p.name == name)
+            .or_else(|| self.plans.first())
+            .map_or(Limits { per_second: None, per_minute: None, per_day: None }, |plan| plan.limits)
     }
 }
 

@@ -27,3 +27,17 @@ pub async fn create_workspace_with_id(db: &Db, id: &str, name: &str) -> Result<(
         .await?;
     Ok(())
 }
+
+/// Sets the rate-limit plan of a workspace; `NotFound` when there is no such workspace.
+pub async fn set_plan(db: &Db, workspace_id: &str, plan: &str) -> Result<()> {
+    let updated = sqlx::query("UPDATE workspaces SET plan = $1 WHERE id = $2")
+        .bind(plan)
+        .bind(workspace_id)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    if updated == 0 {
+        return Err(crate::error::Error::NotFound("workspace"));
+    }
+    Ok(())
+}

@@ -2,9 +2,9 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, ORIGIN};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
@@ -94,18 +94,27 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            Error::unauthorized("MISSING_API_KEY", "missing API key: send the header Authorization: Bearer <key>")
-        })?;
-        let value = header
-            .to_str()
-            .map_err(|_| Error::unauthorized("MALFORMED_API_KEY", "the Authorization header is not valid text"))?;
-        let key = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or_else(|| {
-            Error::unauthorized("MALFORMED_API_KEY", "the Authorization header must be: Bearer <key>")
-        })?;
-        let principal = keys::authenticate(&state.db, key).await?;
-        let origin = parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok());
-        principal.check_origin(origin)?;
-        Ok(Authenticated(principal))
+        // The rate-limit middleware has usually authenticated the request already.
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(Authenticated(principal.clone()));
+        }
+        Ok(Authenticated(authenticate(state, &parts.headers).await?))
     }
+}
+
+/// Authenticates a request by its `Authorization: Bearer` key and checks its `Origin`.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Error> {
+    let header = headers.get(AUTHORIZATION).ok_or_else(|| {
+        Error::unauthorized("MISSING_API_KEY", "missing API key: send the header Authorization: Bearer <key>")
+    })?;
+    let value = header
+        .to_str()
+        .map_err(|_| Error::unauthorized("MALFORMED_API_KEY", "the Authorization header is not valid text"))?;
+    let key = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| Error::unauthorized("MALFORMED_API_KEY", "the Authorization header must be: Bearer <key>"))?;
+    let principal = keys::authenticate(&state.db, key).await?;
+    principal.check_origin(headers.get(ORIGIN).and_then(|v| v.to_str().ok()))?;
+    Ok(principal)
 }

@@ -7,4 +7,5 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod keys;
+pub mod limits;
 pub mod widget;

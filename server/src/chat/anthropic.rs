@@ -10,7 +10,7 @@ use parlor_app::sse::SseEvent;
 use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
 
-use super::openai::{
+use super::http::{
     Decode, Flow, HttpOptions, citations, error_text, history, malformed, read_stream, send_with_retries, system_prompt,
 };
 use super::{ChatModel, ModelError, ModelEvent, ModelRequest, Role};

@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod builtin;
+pub mod http;
 pub mod openai;
 pub mod service;
 

@@ -28,6 +28,9 @@ fn help_lists_the_commands_and_every_setting() {
         "PARLOR_SHUTDOWN_GRACE_SECS",
         "PARLOR_RESPONDER_DELAY_MS",
         "PARLOR_LOG_FORMAT",
+        "PARLOR_PLANS",
+        "PARLOR_WIDGET_CHAT_PER_MINUTE",
+        "PARLOR_TRUST_PROXY",
     ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
     }
@@ -214,4 +217,24 @@ async fn no_key_shaped_text_ever_appears_in_the_logs() {
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(logs.contains("API key created"), "the logs were captured: {logs}");
     assert_eq!(key_shaped(&logs), Vec::<String>::new(), "key-shaped text in the logs");
+}
+
+#[test]
+fn workspace_plan_sets_a_known_plan_and_refuses_others() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let run = |plan: &str| {
+        parlor()
+            .args(["workspace", "plan", "--plan", plan, "--data-dir"])
+            .arg(data_dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("PARLOR_PLANS")
+            .output()
+            .unwrap()
+    };
+    let out = run("pro");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("is on the pro plan"));
+    let out = run("platinum");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown plan"));
 }

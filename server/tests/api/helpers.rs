@@ -121,6 +121,9 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
         }
     };
     config.shutdown_grace_secs = 10;
+    // Generous limits, so that only the rate-limit tests meet them; those set their own.
+    config.plans = "free=100000/10000/unlimited,pro=100000/10000/unlimited".to_owned();
+    config.widget_chat_per_minute = 10_000;
     customise(&mut config);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -230,6 +233,40 @@ impl Drop for TestApp {
         if let Some(name) = self.pg_database.take() {
             drop_pg_database(name);
         }
+    }
+}
+
+/// A second Parlor process on the same database as a [`TestApp`].
+pub struct Sibling {
+    pub base: String,
+    server: JoinHandle<anyhow::Result<()>>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Sibling {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    /// Starts another server with the same configuration and database, as a second process
+    /// would run beside the first.
+    pub async fn spawn_sibling(&self) -> Sibling {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(parlor_server::run(self.config.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
+        wait_until_ready(&self.client, &base).await;
+        Sibling { base, server, _stop: stop }
     }
 }
 

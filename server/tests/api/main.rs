@@ -13,5 +13,6 @@ mod errors;
 mod health;
 mod keys;
 mod lifecycle;
+mod limits;
 mod providers;
 mod widget;

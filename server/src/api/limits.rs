@@ -1,0 +1,75 @@
+//! Rate-limit middleware: per API key by its workspace's plan on the public API, per client IP
+//! on the widget's chat. Every limited response carries `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset`; a refusal is 429 with `Retry-After`.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::extract::authenticate;
+use crate::error::Error;
+use crate::ratelimit::{self, Decision, Limits};
+use crate::state::AppState;
+
+pub const LIMIT_HEADER: &str = "x-ratelimit-limit";
+pub const REMAINING_HEADER: &str = "x-ratelimit-remaining";
+pub const RESET_HEADER: &str = "x-ratelimit-reset";
+
+/// Authenticates the caller (so handlers need not do it again) and applies its plan's limits.
+pub async fn limit_api_key(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let principal = match authenticate(&state, request.headers()).await {
+        Ok(principal) => principal,
+        Err(err) => return err.into_response(),
+    };
+    let limits = state.plan_limits(&principal.plan);
+    let bucket = format!("key:{}", principal.key_id);
+    request.extensions_mut().insert(principal);
+    apply(&state, &bucket, &limits, request, next).await
+}
+
+/// Limits the widget's chat per client IP.
+pub async fn limit_widget_chat(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let ip = client_ip(&request, state.config.trust_proxy);
+    let limits = Limits { per_second: None, per_minute: Some(state.config.widget_chat_per_minute), per_day: None };
+    let bucket = format!("widget-chat:{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
+    apply(&state, &bucket, &limits, request, next).await
+}
+
+async fn apply(state: &AppState, bucket: &str, limits: &Limits, request: Request, next: Next) -> Response {
+    let decision = match ratelimit::check(&state.db, bucket, limits, ratelimit::now_micros()).await {
+        Ok(decision) => decision,
+        Err(err) => return err.into_response(),
+    };
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        tracing::info!(bucket = %bucket, retry_after_secs = decision.retry_after_secs, "rate limit reached");
+        Error::RateLimited {
+            message: format!("rate limit reached; try again in {} seconds", decision.retry_after_secs),
+            retry_after_secs: decision.retry_after_secs,
+        }
+        .into_response()
+    };
+    set_headers(response.headers_mut(), &decision);
+    response
+}
+
+fn set_headers(headers: &mut HeaderMap, decision: &Decision) {
+    headers.insert(LIMIT_HEADER, HeaderValue::from(decision.limit));
+    headers.insert(REMAINING_HEADER, HeaderValue::from(decision.remaining));
+    headers.insert(RESET_HEADER, HeaderValue::from(decision.reset_at_secs));
+}
+
+/// The client's IP: the peer address, or the first `X-Forwarded-For` entry behind a trusted proxy.
+fn client_ip(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy
+        && let Some(forwarded) = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) = forwarded.split(',').next().and_then(|ip| ip.trim().parse().ok())
+    {
+        return Some(first);
+    }
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+}
