@@ -52,6 +52,12 @@ pub struct Config {
     )]
     pub plans: String,
 
+    /// Model prices for usage accounting, in US dollars per million tokens, as
+    /// `model=input/output` pairs separated by commas, such as `gpt-4o-mini=0.15/0.60`.
+    /// Models without a price (such as the built-in responder) cost nothing.
+    #[arg(long, env = "PARLOR_MODEL_PRICES", default_value = "")]
+    pub model_prices: String,
+
     /// Chat messages a minute that one client IP may send through the public widget.
     #[arg(long, env = "PARLOR_WIDGET_CHAT_PER_MINUTE", default_value_t = 10)]
     pub widget_chat_per_minute: u32,
@@ -137,6 +143,7 @@ impl Config {
             plans: "free=60/10/5000,pro=300/50/50000,enterprise=1000/200/unlimited".to_owned(),
             widget_chat_per_minute: 10,
             trust_proxy: false,
+            model_prices: String::new(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod router;
 pub mod state;
 pub mod telemetry;
+pub mod usage;
 pub mod workspaces;
 
 use std::future::Future;
@@ -55,13 +56,14 @@ pub async fn run_with_model(
     model: Arc<dyn ChatModel>,
 ) -> anyhow::Result<()> {
     let plans = ratelimit::parse_plans(&config.plans)?;
+    let prices = usage::PriceList::parse(&config.model_prices)?;
     let db = db::Db::connect_with(&config.storage(), config.database.db_max_connections).await?;
     db.migrate().await?;
 
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
     let tasks = TaskTracker::new();
-    let state = AppState::new(config.clone(), db.clone(), model, tasks.clone(), &public_url, plans);
+    let state = AppState::new(config.clone(), db.clone(), model, tasks.clone(), &public_url, plans, prices);
     let app = router::build(state);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -15,7 +15,7 @@ use crate::api::error::{
     REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response,
     withhold_cors_from_refused_origins,
 };
-use crate::api::{chat, chatbots, health, keys, limits, widget};
+use crate::api::{chat, chatbots, health, keys, limits, usage, widget};
 use crate::portal;
 use crate::state::AppState;
 
@@ -32,6 +32,8 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
         .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))
         .route("/api/v2/keys/{id}/roll", post(keys::roll_api_key))
+        .route("/api/v2/usage", get(usage::get_usage))
+        .route("/api/v1/usage", get(usage::get_key_usage_v1))
         .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_api_key))
         .route("/api/{*rest}", any(api_not_found))
         .route("/api", any(api_not_found))

@@ -13,6 +13,7 @@ use crate::chat::service::ChatService;
 use crate::config::Config;
 use crate::db::Db;
 use crate::ratelimit::{Limits, Plan};
+use crate::usage::PriceList;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -33,6 +34,7 @@ impl AppState {
         tasks: TaskTracker,
         public_url: &str,
         plans: Vec<Plan>,
+        prices: PriceList,
     ) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parlor")
@@ -51,7 +53,7 @@ impl AppState {
             public_url: public_url.to_owned(),
         };
         AppState {
-            chat: ChatService::new(db.clone(), model, tasks),
+            chat: ChatService::new(db.clone(), model, tasks, prices),
             config: Arc::new(config),
             db,
             leptos,

@@ -31,12 +31,19 @@ pub async fn send_chat_message(
 ) -> Result<Response, Error> {
     caller.require(Scope::ChatWrite)?;
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
-    answer(&state, &chatbot, body).await
+    answer(&state, &chatbot, body, Some(caller.key_id)).await
 }
 
-/// Sends the message and answers in the form the request asked for.
-pub async fn answer(state: &AppState, chatbot: &Chatbot, body: wire::ChatRequest) -> Result<Response, Error> {
-    let input = NewMessage::parse(&body.message, body.conversation_id, body.visitor_id)?;
+/// Sends the message (from an API key, or from a visitor when `key_id` is `None`) and answers
+/// in the form the request asked for.
+pub async fn answer(
+    state: &AppState,
+    chatbot: &Chatbot,
+    body: wire::ChatRequest,
+    key_id: Option<String>,
+) -> Result<Response, Error> {
+    let mut input = NewMessage::parse(&body.message, body.conversation_id, body.visitor_id)?;
+    input.key_id = key_id;
     let reply = state.chat.send_message(chatbot, input).await?;
     if body.stream { Ok(event_stream(reply)) } else { Ok(Json(collect(reply).await?).into_response()) }
 }

@@ -4,7 +4,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::{AUTHORIZATION, ORIGIN};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
@@ -98,23 +98,45 @@ impl FromRequestParts<AppState> for Authenticated {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(Authenticated(principal.clone()));
         }
-        Ok(Authenticated(authenticate(state, &parts.headers).await?))
+        Ok(Authenticated(authenticate(state, &parts.headers, &parts.uri).await?))
     }
 }
 
 /// Authenticates a request by its `Authorization: Bearer` key and checks its `Origin`.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Error> {
-    let header = headers.get(AUTHORIZATION).ok_or_else(|| {
-        Error::unauthorized("MISSING_API_KEY", "missing API key: send the header Authorization: Bearer <key>")
-    })?;
-    let value = header
-        .to_str()
-        .map_err(|_| Error::unauthorized("MALFORMED_API_KEY", "the Authorization header is not valid text"))?;
-    let key = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| Error::unauthorized("MALFORMED_API_KEY", "the Authorization header must be: Bearer <key>"))?;
-    let principal = keys::authenticate(&state.db, key).await?;
+///
+/// The seed's `/api/v1/...` endpoints also take the key as an `api_key` query parameter, as that
+/// API documents; everywhere else only the header counts, since URLs end up in logs and histories.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<Principal, Error> {
+    let from_query = if uri.path().starts_with("/api/v1/") { query_api_key(uri) } else { None };
+    let key = match (headers.get(AUTHORIZATION), from_query) {
+        (Some(header), _) => {
+            let value = header
+                .to_str()
+                .map_err(|_| Error::unauthorized("MALFORMED_API_KEY", "the Authorization header is not valid text"))?;
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .ok_or_else(|| {
+                    Error::unauthorized("MALFORMED_API_KEY", "the Authorization header must be: Bearer <key>")
+                })?
+                .to_owned()
+        }
+        (None, Some(key)) => key,
+        (None, None) => {
+            return Err(Error::unauthorized(
+                "MISSING_API_KEY",
+                "missing API key: send the header Authorization: Bearer <key>",
+            ));
+        }
+    };
+    let principal = keys::authenticate(&state.db, &key).await?;
     principal.check_origin(headers.get(ORIGIN).and_then(|v| v.to_str().ok()))?;
     Ok(principal)
+}
+
+/// The `api_key` query parameter, if the URL has one.
+fn query_api_key(uri: &Uri) -> Option<String> {
+    let query = uri.query()?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    pairs.into_iter().find(|(name, _)| name == "api_key").map(|(_, value)| value)
 }

@@ -20,7 +20,7 @@ pub const RESET_HEADER: &str = "x-ratelimit-reset";
 
 /// Authenticates the caller (so handlers need not do it again) and applies its plan's limits.
 pub async fn limit_api_key(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let principal = match authenticate(&state, request.headers()).await {
+    let principal = match authenticate(&state, request.headers(), request.uri()).await {
         Ok(principal) => principal,
         Err(err) => return err.into_response(),
     };

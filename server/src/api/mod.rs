@@ -8,4 +8,5 @@ pub mod extract;
 pub mod health;
 pub mod keys;
 pub mod limits;
+pub mod usage;
 pub mod widget;

@@ -31,5 +31,5 @@ pub async fn send_widget_message(
     AppJson(body): AppJson<wire::ChatRequest>,
 ) -> Result<Response, Error> {
     let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    super::chat::answer(&state, &chatbot, body).await
+    super::chat::answer(&state, &chatbot, body, None).await
 }

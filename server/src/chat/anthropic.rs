@@ -120,6 +120,10 @@ impl ChatModel for Anthropic {
         PROVIDER
     }
 
+    fn model_id(&self) -> String {
+        self.config.model.clone()
+    }
+
     async fn reply(
         &self,
         request: ModelRequest,

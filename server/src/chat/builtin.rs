@@ -154,6 +154,10 @@ impl ChatModel for BuiltinResponder {
         "builtin"
     }
 
+    fn model_id(&self) -> String {
+        "parlor-builtin".to_owned()
+    }
+
     async fn reply(
         &self,
         request: ModelRequest,

@@ -72,6 +72,11 @@ pub trait ChatModel: Send + Sync + 'static {
     /// A short name for logs, such as `builtin`.
     fn name(&self) -> &'static str;
 
+    /// The model's identifier for usage accounting and prices, such as `gpt-4o-mini`.
+    fn model_id(&self) -> String {
+        self.name().to_owned()
+    }
+
     /// Starts answering and returns the answer as a stream of events.
     async fn reply(
         &self,

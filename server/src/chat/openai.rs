@@ -113,6 +113,10 @@ struct WireMessage {
 
 #[async_trait::async_trait]
 impl ChatModel for OpenAiCompatible {
+    fn model_id(&self) -> String {
+        self.config.model.clone()
+    }
+
     fn name(&self) -> &'static str {
         PROVIDER
     }

@@ -17,6 +17,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms};
 use crate::knowledge;
+use crate::usage::{self, PriceList};
 
 /// The longest message a visitor may send, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -29,6 +30,8 @@ pub struct NewMessage {
     pub message: String,
     pub conversation_id: Option<String>,
     pub visitor_id: Option<String>,
+    /// The API key that sent the message; `None` for visitors using the widget.
+    pub key_id: Option<String>,
 }
 
 impl NewMessage {
@@ -44,7 +47,7 @@ impl NewMessage {
         if visitor_id.as_ref().is_some_and(|v| v.chars().count() > 100) {
             return Err(Error::Validation("visitor_id must be at most 100 characters".into()));
         }
-        Ok(NewMessage { message: message.to_owned(), conversation_id, visitor_id })
+        Ok(NewMessage { message: message.to_owned(), conversation_id, visitor_id, key_id: None })
     }
 }
 
@@ -90,11 +93,12 @@ pub struct ChatService {
     db: Db,
     model: Arc<dyn ChatModel>,
     tasks: TaskTracker,
+    prices: Arc<PriceList>,
 }
 
 impl ChatService {
-    pub fn new(db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker) -> Self {
-        ChatService { db, model, tasks }
+    pub fn new(db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, prices: PriceList) -> Self {
+        ChatService { db, model, tasks, prices: Arc::new(prices) }
     }
 
     /// Stores `input` in its conversation (a new one when none is given), starts the answer
@@ -185,6 +189,10 @@ impl ChatService {
             model: self.model.clone(),
             message_id: message_id.clone(),
             conversation_id: conversation_id.clone(),
+            workspace_id: chatbot.workspace_id.clone(),
+            chatbot_id: chatbot.id.clone(),
+            key_id: input.key_id.clone(),
+            prices: self.prices.clone(),
         };
         self.tasks.spawn(job.run(request, events_tx));
         Ok(ReplyStream { conversation_id, user_message_id, message_id, events })
@@ -220,6 +228,10 @@ struct Generation {
     model: Arc<dyn ChatModel>,
     message_id: String,
     conversation_id: String,
+    workspace_id: String,
+    chatbot_id: String,
+    key_id: Option<String>,
+    prices: Arc<PriceList>,
 }
 
 impl Generation {
@@ -291,6 +303,8 @@ impl Generation {
     ) -> Result<()> {
         let now = now_ms();
         let citations = serde_json::to_string(citations).map_err(|err| Error::Internal(err.into()))?;
+        // The answer and its usage are stored together, so reports always match the messages.
+        let mut tx = self.db.pool().begin().await?;
         sqlx::query(
             "UPDATE messages SET content = $1, status = $2, finish_reason = $3, citations = $4,
                  prompt_tokens = $5, completion_tokens = $6, completed_at = $7
@@ -304,13 +318,27 @@ impl Generation {
         .bind(usage.completion_tokens)
         .bind(now)
         .bind(&self.message_id)
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(&self.conversation_id)
-            .execute(self.db.pool())
+            .execute(&mut *tx)
             .await?;
+        let model = self.model.model_id();
+        let turn = usage::Turn {
+            workspace_id: &self.workspace_id,
+            chatbot_id: &self.chatbot_id,
+            key_id: self.key_id.as_deref(),
+            message_id: &self.message_id,
+            model: &model,
+            input_tokens: usage.prompt_tokens,
+            output_tokens: usage.completion_tokens,
+            cost_micros: self.prices.cost_micros(&model, usage.prompt_tokens, usage.completion_tokens),
+            at_ms: now,
+        };
+        usage::record(&mut tx, &turn).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -31,6 +31,7 @@ fn help_lists_the_commands_and_every_setting() {
         "PARLOR_PLANS",
         "PARLOR_WIDGET_CHAT_PER_MINUTE",
         "PARLOR_TRUST_PROXY",
+        "PARLOR_MODEL_PRICES",
     ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
     }
@@ -205,10 +206,15 @@ async fn no_key_shaped_text_ever_appears_in_the_logs() {
     let second = created["secret"].as_str().unwrap().to_owned();
     for (auth, path) in [
         (key.as_str(), format!("/api/chatbots?api_key={key}")),
+        ("", format!("/api/v1/usage?api_key={key}")),
         (typo.as_str(), "/api/chatbots".to_owned()),
         (second.as_str(), format!("/api/v2/nothing/{second}")),
     ] {
-        let _ = client.get(format!("{base}{path}")).bearer_auth(auth).header("x-api-key", auth).send().await.unwrap();
+        let mut request = client.get(format!("{base}{path}"));
+        if !auth.is_empty() {
+            request = request.bearer_auth(auth).header("x-api-key", auth);
+        }
+        let _ = request.send().await.unwrap();
     }
     let pid = child.id().unwrap().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();

@@ -15,4 +15,5 @@ mod keys;
 mod lifecycle;
 mod limits;
 mod providers;
+mod usage;
 mod widget;

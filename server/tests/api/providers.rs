@@ -725,7 +725,12 @@ async fn usage_reported_by_a_provider_replaces_the_estimate_in_done_and_in_the_s
     let workspace = parlor_server::workspaces::default_workspace(&db).await.unwrap();
     let new_bot = parlor_server::chatbots::NewChatbot::parse("Acme Bot", None, None).unwrap();
     let bot = parlor_server::chatbots::create_chatbot(&db, &workspace, new_bot).await.unwrap();
-    let service = ChatService::new(db.clone(), Arc::new(openai(&fake)), tokio_util::task::TaskTracker::new());
+    let service = ChatService::new(
+        db.clone(),
+        Arc::new(openai(&fake)),
+        tokio_util::task::TaskTracker::new(),
+        parlor_server::usage::PriceList::default(),
+    );
 
     let mut reply =
         service.send_message(&bot, NewMessage::parse("When are you open?", None, None).unwrap()).await.unwrap();

@@ -1,0 +1,116 @@
+//! Usage reports: `GET /api/v2/usage` (a workspace, grouped as asked) and `GET /api/v1/usage`
+//! (the seed's shape: one key's usage, by model).
+
+use axum::Json;
+use axum::extract::State;
+use parlor_app::wire;
+use serde::Deserialize;
+
+use super::extract::{AppQuery, Authenticated};
+use crate::error::Error;
+use crate::ids::now_ms;
+use crate::keys::Scope;
+use crate::state::AppState;
+use crate::usage::{self, GroupBy, Totals};
+
+const DEFAULT_DAYS: i64 = 30;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageParams {
+    start_date: Option<String>,
+    end_date: Option<String>,
+    group_by: Option<String>,
+    /// Accepted for the seed's `/api/v1/usage?api_key=…`; authentication reads it, not this.
+    #[serde(default, rename = "api_key")]
+    _api_key: Option<String>,
+}
+
+/// The period `[start, end)` in milliseconds: `end_date` is inclusive and defaults to today,
+/// `start_date` defaults to 30 days before it.
+fn period(params: &UsageParams) -> Result<(i64, i64), Error> {
+    let end = match &params.end_date {
+        Some(date) => usage::next_day_start(usage::parse_date(date)?),
+        None => usage::next_day_start(now_ms()),
+    };
+    let start = match &params.start_date {
+        Some(date) => usage::parse_date(date)?,
+        None => end - DEFAULT_DAYS * 86_400_000,
+    };
+    if start >= end {
+        return Err(Error::Validation("start_date must not be after end_date".into()));
+    }
+    Ok((start, end))
+}
+
+fn dollars(micros: i64) -> f64 {
+    micros as f64 / 1_000_000.0
+}
+
+fn totals_json(totals: &Totals) -> wire::UsageTotals {
+    wire::UsageTotals {
+        requests: totals.requests,
+        input_tokens: totals.input_tokens,
+        output_tokens: totals.output_tokens,
+        total_tokens: totals.input_tokens + totals.output_tokens,
+        cost: dollars(totals.cost_micros),
+    }
+}
+
+fn date_of(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map(|t| t.date().to_string()).unwrap_or_default()
+}
+
+/// `GET /api/v2/usage?start_date=&end_date=&group_by=model|chatbot|key|day`.
+pub async fn get_usage(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppQuery(params): AppQuery<UsageParams>,
+) -> Result<Json<wire::UsageReport>, Error> {
+    caller.require(Scope::UsageRead)?;
+    let (start, end) = period(&params)?;
+    let group_by = GroupBy::parse(params.group_by.as_deref().unwrap_or("day"))?;
+    let (totals, groups) =
+        usage::report(&state.db, usage::Scope::Workspace(&caller.workspace_id), start, end, group_by).await?;
+    Ok(Json(wire::UsageReport {
+        object: "usage".into(),
+        start_date: date_of(start),
+        end_date: date_of(end - 1),
+        group_by: params.group_by.unwrap_or_else(|| "day".into()),
+        totals: totals_json(&totals),
+        groups: groups.iter().map(|g| wire::UsageGroup { key: g.key.clone(), usage: totals_json(&g.totals) }).collect(),
+    }))
+}
+
+/// `GET /api/v1/usage?api_key=…&start_date=…`: the calling key's own usage, in the seed's shape.
+pub async fn get_key_usage_v1(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppQuery(params): AppQuery<UsageParams>,
+) -> Result<Json<wire::UsageV1>, Error> {
+    caller.require(Scope::UsageRead)?;
+    let (start, end) = period(&params)?;
+    let scope = usage::Scope::Key { workspace_id: &caller.workspace_id, key_id: &caller.key_id };
+    let (totals, by_model) = usage::report(&state.db, scope, start, end, GroupBy::Model).await?;
+    Ok(Json(wire::UsageV1 {
+        success: true,
+        usage: wire::UsageV1Totals {
+            total_requests: totals.requests,
+            total_input_tokens: totals.input_tokens,
+            total_output_tokens: totals.output_tokens,
+            total_tokens: totals.input_tokens + totals.output_tokens,
+            total_cost: dollars(totals.cost_micros),
+        },
+        by_model: by_model
+            .iter()
+            .map(|g| wire::UsageV1Model {
+                model: g.key.clone(),
+                requests: g.totals.requests,
+                input_tokens: g.totals.input_tokens,
+                output_tokens: g.totals.output_tokens,
+                total_tokens: g.totals.input_tokens + g.totals.output_tokens,
+                cost: dollars(g.totals.cost_micros),
+            })
+            .collect(),
+    }))
+}
