@@ -42,8 +42,89 @@ pub struct Chatbot {
     pub name: String,
     pub website: Option<String>,
     pub welcome_message: String,
+    pub settings: ChatbotSettings,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A chatbot's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatbotSettings {
+    /// Instructions for the model (the system prompt).
+    pub personality: Option<String>,
+    pub starter_questions: Vec<String>,
+    pub language: String,
+    /// `light`, `dark` or `auto`.
+    pub theme: String,
+    pub accent_color: Option<String>,
+    /// `right` or `left`.
+    pub position: String,
+    pub title: Option<String>,
+    pub avatar_url: Option<String>,
+    /// Origins whose pages may embed the widget; empty allows every origin.
+    pub allowed_origins: Vec<String>,
+    /// `off`, `when_needed` or `before_chat`.
+    pub lead_capture: String,
+    /// `knowledge_only` or `general`.
+    pub answer_policy: String,
+    pub temperature: f64,
+    pub max_tokens: u32,
+}
+
+/// `PATCH /api/chatbots/{id}`: every field is optional; an empty string clears optional text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpdateChatbot {
+    pub name: Option<String>,
+    pub website: Option<String>,
+    #[serde(alias = "welcomeMessage")]
+    pub welcome_message: Option<String>,
+    pub personality: Option<String>,
+    pub starter_questions: Option<Vec<String>>,
+    pub language: Option<String>,
+    pub theme: Option<String>,
+    pub accent_color: Option<String>,
+    pub position: Option<String>,
+    pub title: Option<String>,
+    pub avatar_url: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub lead_capture: Option<String>,
+    pub answer_policy: Option<String>,
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+}
+
+/// A conversation as the API lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    pub object: String,
+    pub chatbot_id: String,
+    pub visitor_id: Option<String>,
+    pub message_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A conversation with its messages: `GET /api/v2/conversations/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub messages: Vec<StoredMessage>,
+}
+
+/// A stored message of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub id: String,
+    pub object: String,
+    pub role: String,
+    pub content: String,
+    /// `complete`, `streaming`, `failed` or `stopped`.
+    pub status: String,
+    pub citations: Vec<Citation>,
+    pub created_at: String,
 }
 
 /// A page of a list, newest first. Pass `next_cursor` as `cursor` to get the next page.
@@ -262,6 +343,20 @@ pub struct WidgetConfig {
     pub chatbot_id: String,
     pub name: String,
     pub welcome_message: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub accent_color: Option<String>,
+    #[serde(default)]
+    pub position: Option<String>,
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    #[serde(default)]
+    pub starter_questions: Vec<String>,
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// `GET /healthz` and `GET /readyz`.

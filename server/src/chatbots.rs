@@ -15,8 +15,246 @@ pub struct Chatbot {
     pub name: String,
     pub website: Option<String>,
     pub welcome_message: String,
+    /// [`Settings`] as JSON; read them with [`Chatbot::settings`].
+    pub settings: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Chatbot {
+    /// The chatbot's settings; a row written by an older version gets the defaults it lacks.
+    pub fn settings(&self) -> Settings {
+        serde_json::from_str(&self.settings).unwrap_or_default()
+    }
+}
+
+/// The widget's colour scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+    Auto,
+}
+
+/// The corner the widget's launcher sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    #[default]
+    Right,
+    Left,
+}
+
+/// When the widget asks visitors for their contact details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadCapture {
+    #[default]
+    Off,
+    /// When the chatbot cannot answer or the visitor asks for a person.
+    WhenNeeded,
+    /// Before the first message.
+    BeforeChat,
+}
+
+/// What the model may answer from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerPolicy {
+    /// Only from the chatbot's knowledge; otherwise it says it does not know.
+    #[default]
+    KnowledgeOnly,
+    /// From its knowledge first, and from the model's general knowledge too.
+    General,
+}
+
+/// A chatbot's settings, stored as one JSON column so that new settings need no migration.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Instructions for the model: the chatbot's personality and rules (the system prompt).
+    pub personality: Option<String>,
+    pub starter_questions: Vec<String>,
+    /// The chatbot's language, such as `en` or `pt-BR`.
+    pub language: String,
+    pub theme: Theme,
+    /// `#rgb` or `#rrggbb`.
+    pub accent_color: Option<String>,
+    pub position: Position,
+    /// The widget's title; the chatbot's name when unset.
+    pub title: Option<String>,
+    /// An https URL of the avatar image.
+    pub avatar_url: Option<String>,
+    /// Origins whose pages may embed the widget; empty allows every origin.
+    pub allowed_origins: Vec<String>,
+    pub lead_capture: LeadCapture,
+    pub answer_policy: AnswerPolicy,
+    pub temperature: f64,
+    pub max_tokens: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            personality: None,
+            starter_questions: Vec::new(),
+            language: "en".to_owned(),
+            theme: Theme::Light,
+            accent_color: None,
+            position: Position::Right,
+            title: None,
+            avatar_url: None,
+            allowed_origins: Vec::new(),
+            lead_capture: LeadCapture::Off,
+            answer_policy: AnswerPolicy::KnowledgeOnly,
+            temperature: 0.3,
+            max_tokens: 800,
+        }
+    }
+}
+
+/// Changes to a chatbot; `None` leaves a field as it is, and an empty string clears an optional
+/// text field.
+#[derive(Debug, Clone, Default)]
+pub struct ChatbotPatch {
+    pub name: Option<String>,
+    pub website: Option<String>,
+    pub welcome_message: Option<String>,
+    pub personality: Option<String>,
+    pub starter_questions: Option<Vec<String>>,
+    pub language: Option<String>,
+    pub theme: Option<Theme>,
+    pub accent_color: Option<String>,
+    pub position: Option<Position>,
+    pub title: Option<String>,
+    pub avatar_url: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub lead_capture: Option<LeadCapture>,
+    pub answer_policy: Option<AnswerPolicy>,
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+}
+
+fn optional_text(value: &str, field: &str, max_chars: usize) -> Result<Option<String>> {
+    let value = value.trim();
+    if value.chars().count() > max_chars {
+        return Err(Error::Validation(format!("{field} must be at most {max_chars} characters")));
+    }
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+fn is_colour(text: &str) -> bool {
+    text.strip_prefix('#').is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+impl ChatbotPatch {
+    /// Applies the patch to a chatbot, checking every changed field.
+    pub fn apply(self, chatbot: &mut Chatbot) -> Result<()> {
+        let mut settings = chatbot.settings();
+        if self.name.is_some() || self.website.is_some() || self.welcome_message.is_some() {
+            let checked = NewChatbot::parse(
+                self.name.as_deref().unwrap_or(&chatbot.name),
+                Some(self.website.as_deref().unwrap_or(chatbot.website.as_deref().unwrap_or(""))),
+                Some(self.welcome_message.as_deref().unwrap_or(&chatbot.welcome_message)),
+            )?;
+            chatbot.name = checked.name;
+            chatbot.website = checked.website;
+            chatbot.welcome_message = checked.welcome_message.unwrap_or_else(|| DEFAULT_WELCOME.to_owned());
+        }
+        if let Some(text) = self.personality {
+            settings.personality = optional_text(&text, "personality", 4000)?;
+        }
+        if let Some(questions) = self.starter_questions {
+            if questions.len() > 6 {
+                return Err(Error::Validation("at most 6 starter questions".into()));
+            }
+            settings.starter_questions = questions
+                .iter()
+                .map(|q| optional_text(q, "a starter question", 200))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .collect();
+        }
+        if let Some(language) = self.language {
+            let language = language.trim();
+            let valid = (2..=12).contains(&language.len())
+                && language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && language.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+            if !valid {
+                return Err(Error::Validation("language must be a language tag such as en or pt-BR".into()));
+            }
+            language.clone_into(&mut settings.language);
+        }
+        if let Some(theme) = self.theme {
+            settings.theme = theme;
+        }
+        if let Some(colour) = self.accent_color {
+            let colour = colour.trim();
+            if !colour.is_empty() && !is_colour(colour) {
+                return Err(Error::Validation("accent_color must be #rgb or #rrggbb".into()));
+            }
+            settings.accent_color = (!colour.is_empty()).then(|| colour.to_ascii_lowercase());
+        }
+        if let Some(position) = self.position {
+            settings.position = position;
+        }
+        if let Some(title) = self.title {
+            settings.title = optional_text(&title, "title", 100)?;
+        }
+        if let Some(url) = self.avatar_url {
+            let url = url.trim();
+            let acceptable = url.starts_with("https://") && url.len() <= 2048 && !url.contains(char::is_whitespace);
+            if !url.is_empty() && !acceptable {
+                return Err(Error::Validation("avatar_url must be an https:// URL".into()));
+            }
+            settings.avatar_url = (!url.is_empty()).then(|| url.to_owned());
+        }
+        if let Some(origins) = self.allowed_origins {
+            if origins.len() > 50 {
+                return Err(Error::Validation("at most 50 allowed origins".into()));
+            }
+            settings.allowed_origins = origins
+                .iter()
+                .map(|o| crate::keys::AllowedOrigin::parse(o).map(|o| o.as_str().to_owned()))
+                .collect::<Result<Vec<_>>>()?;
+        }
+        if let Some(mode) = self.lead_capture {
+            settings.lead_capture = mode;
+        }
+        if let Some(policy) = self.answer_policy {
+            settings.answer_policy = policy;
+        }
+        if let Some(temperature) = self.temperature {
+            if !(0.0..=2.0).contains(&temperature) {
+                return Err(Error::Validation("temperature must be between 0 and 2".into()));
+            }
+            settings.temperature = temperature;
+        }
+        if let Some(max_tokens) = self.max_tokens {
+            if !(1..=8192).contains(&max_tokens) {
+                return Err(Error::Validation("max_tokens must be between 1 and 8192".into()));
+            }
+            settings.max_tokens = max_tokens;
+        }
+        chatbot.settings = serde_json::to_string(&settings).map_err(|err| Error::Internal(err.into()))?;
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// Whether a page of `origin` may embed the chatbot's widget (any origin when none is listed).
+    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
+        if self.allowed_origins.is_empty() {
+            return true;
+        }
+        origin.is_some_and(|o| {
+            let o = o.trim_end_matches('/').to_ascii_lowercase();
+            self.allowed_origins.contains(&o)
+        })
+    }
 }
 
 /// A validated request to create a chatbot.
@@ -60,7 +298,7 @@ impl NewChatbot {
     }
 }
 
-const COLUMNS: &str = "id, workspace_id, name, website, welcome_message, created_at, updated_at";
+const COLUMNS: &str = "id, workspace_id, name, website, welcome_message, settings, created_at, updated_at";
 
 /// Creates a chatbot in a workspace.
 pub async fn create_chatbot(db: &Db, workspace_id: &str, new: NewChatbot) -> Result<Chatbot> {
@@ -76,6 +314,7 @@ pub async fn create_chatbot_with_id(db: &Db, id: &str, workspace_id: &str, new: 
         name: new.name,
         website: new.website,
         welcome_message: new.welcome_message.unwrap_or_else(|| DEFAULT_WELCOME.to_owned()),
+        settings: "{}".to_owned(),
         created_at: now,
         updated_at: now,
     };
@@ -163,6 +402,40 @@ pub async fn get_public_chatbot(db: &Db, id: &str) -> Result<Chatbot> {
         .ok_or(Error::NotFound("chatbot"))
 }
 
+/// Stores a chatbot's changed fields.
+pub async fn update_chatbot(db: &Db, chatbot: &mut Chatbot) -> Result<()> {
+    chatbot.updated_at = now_ms().max(chatbot.updated_at);
+    sqlx::query(
+        "UPDATE chatbots SET name = $1, website = $2, welcome_message = $3, settings = $4, updated_at = $5
+         WHERE id = $6 AND workspace_id = $7",
+    )
+    .bind(&chatbot.name)
+    .bind(&chatbot.website)
+    .bind(&chatbot.welcome_message)
+    .bind(&chatbot.settings)
+    .bind(chatbot.updated_at)
+    .bind(&chatbot.id)
+    .bind(&chatbot.workspace_id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Deletes a chatbot and, through the schema's cascades, all of its data: conversations,
+/// messages and knowledge. Usage records stay, as billing history.
+pub async fn delete_chatbot(db: &Db, workspace_id: &str, id: &str) -> Result<()> {
+    let deleted = sqlx::query("DELETE FROM chatbots WHERE id = $1 AND workspace_id = $2")
+        .bind(id)
+        .bind(workspace_id)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(Error::NotFound("chatbot"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +445,61 @@ mod tests {
         assert_eq!(NewChatbot::parse("  My Chatbot ", None, None).unwrap().name, "My Chatbot");
         assert!(NewChatbot::parse("   ", None, None).is_err());
         assert!(NewChatbot::parse(&"x".repeat(101), None, None).is_err());
+    }
+
+    fn chatbot() -> Chatbot {
+        Chatbot {
+            id: "bot".into(),
+            workspace_id: "ws".into(),
+            name: "Bot".into(),
+            website: None,
+            welcome_message: DEFAULT_WELCOME.into(),
+            settings: "{}".into(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names_and_checks_it() {
+        let mut bot = chatbot();
+        let patch = ChatbotPatch {
+            personality: Some("Be brief.".into()),
+            accent_color: Some("#FF8800".into()),
+            theme: Some(Theme::Dark),
+            starter_questions: Some(vec!["Hours?".into(), "  ".into()]),
+            ..ChatbotPatch::default()
+        };
+        patch.apply(&mut bot).unwrap();
+        let settings = bot.settings();
+        assert_eq!(settings.personality.as_deref(), Some("Be brief."));
+        assert_eq!(settings.accent_color.as_deref(), Some("#ff8800"));
+        assert_eq!(settings.theme, Theme::Dark);
+        assert_eq!(settings.starter_questions, vec!["Hours?".to_owned()]);
+        assert_eq!(bot.name, "Bot");
+        assert_eq!(settings.max_tokens, 800);
+
+        for bad in [
+            ChatbotPatch { accent_color: Some("red; background:url(x)".into()), ..ChatbotPatch::default() },
+            ChatbotPatch { temperature: Some(3.0), ..ChatbotPatch::default() },
+            ChatbotPatch { max_tokens: Some(0), ..ChatbotPatch::default() },
+            ChatbotPatch { avatar_url: Some("javascript:alert(1)".into()), ..ChatbotPatch::default() },
+            ChatbotPatch { language: Some("en_US!".into()), ..ChatbotPatch::default() },
+            ChatbotPatch { allowed_origins: Some(vec!["example.com".into()]), ..ChatbotPatch::default() },
+            ChatbotPatch { name: Some(" ".into()), ..ChatbotPatch::default() },
+        ] {
+            assert!(bad.apply(&mut chatbot()).is_err());
+        }
+    }
+
+    #[test]
+    fn allowed_origins_restrict_the_widget_only_when_listed() {
+        let mut settings = Settings::default();
+        assert!(settings.allows_origin(Some("https://any.example")));
+        settings.allowed_origins = vec!["https://shop.example.com".into()];
+        assert!(settings.allows_origin(Some("https://SHOP.example.com")));
+        assert!(!settings.allows_origin(Some("https://evil.example")));
+        assert!(!settings.allows_origin(None));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::api::error::{
     REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response,
     withhold_cors_from_refused_origins,
 };
-use crate::api::{chat, chatbots, health, keys, limits, usage, widget};
+use crate::api::{chat, chatbots, conversations, health, keys, limits, usage, widget};
 use crate::portal;
 use crate::state::AppState;
 
@@ -25,9 +25,20 @@ pub fn build(state: AppState) -> Router {
     // browsers, so any origin may call it; allowed origins per key come with scoped keys.
     let public_api = Router::new()
         .route("/api/chatbots", get(chatbots::list_chatbots).post(chatbots::create_chatbot))
-        .route("/api/chatbots/{id}", get(chatbots::get_chatbot))
+        .route(
+            "/api/chatbots/{id}",
+            get(chatbots::get_chatbot).patch(chatbots::update_chatbot).delete(chatbots::delete_chatbot),
+        )
         .route("/api/v2/chatbots", get(chatbots::list_chatbots).post(chatbots::create_chatbot))
-        .route("/api/v2/chatbots/{id}", get(chatbots::get_chatbot))
+        .route(
+            "/api/v2/chatbots/{id}",
+            get(chatbots::get_chatbot).patch(chatbots::update_chatbot).delete(chatbots::delete_chatbot),
+        )
+        .route("/api/v2/chatbots/{id}/conversations", get(conversations::list_conversations))
+        .route(
+            "/api/v2/conversations/{id}",
+            get(conversations::get_conversation).delete(conversations::delete_conversation),
+        )
         .route("/api/v2/chatbots/{id}/chat", post(chat::send_chat_message))
         .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
         .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))

@@ -7,7 +7,7 @@ use parlor_app::wire;
 use serde::Deserialize;
 
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
-use crate::chatbots::{self, Chatbot, NewChatbot};
+use crate::chatbots::{self, Chatbot, ChatbotPatch, NewChatbot, Settings};
 use crate::error::Error;
 use crate::ids::rfc3339;
 use crate::keys::Scope;
@@ -21,9 +21,90 @@ pub fn chatbot_json(chatbot: &Chatbot) -> wire::Chatbot {
         name: chatbot.name.clone(),
         website: chatbot.website.clone(),
         welcome_message: chatbot.welcome_message.clone(),
+        settings: settings_json(&chatbot.settings()),
         created_at: rfc3339(chatbot.created_at),
         updated_at: rfc3339(chatbot.updated_at),
     }
+}
+
+/// The name of a settings enum as the API writes it.
+fn name_of(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Reads a settings enum from its API name, naming the field and the choices when it is wrong.
+fn parse_choice<T: serde::de::DeserializeOwned>(
+    field: &str,
+    text: Option<String>,
+    choices: &str,
+) -> Result<Option<T>, Error> {
+    text.map(|t| {
+        serde_json::from_value(serde_json::Value::String(t.clone()))
+            .map_err(|_| Error::Validation(format!("{field} must be one of {choices}, not {t:?}")))
+    })
+    .transpose()
+}
+
+fn settings_json(settings: &Settings) -> wire::ChatbotSettings {
+    wire::ChatbotSettings {
+        personality: settings.personality.clone(),
+        starter_questions: settings.starter_questions.clone(),
+        language: settings.language.clone(),
+        theme: name_of(&settings.theme),
+        accent_color: settings.accent_color.clone(),
+        position: name_of(&settings.position),
+        title: settings.title.clone(),
+        avatar_url: settings.avatar_url.clone(),
+        allowed_origins: settings.allowed_origins.clone(),
+        lead_capture: name_of(&settings.lead_capture),
+        answer_policy: name_of(&settings.answer_policy),
+        temperature: settings.temperature,
+        max_tokens: settings.max_tokens,
+    }
+}
+
+/// `PATCH /api/chatbots/{id}`: changes the fields the body names.
+pub async fn update_chatbot(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::UpdateChatbot>,
+) -> Result<Json<wire::Chatbot>, Error> {
+    caller.require(Scope::ChatbotsWrite)?;
+    let mut chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
+    let patch = ChatbotPatch {
+        theme: parse_choice("theme", body.theme, "light, dark, auto")?,
+        position: parse_choice("position", body.position, "right, left")?,
+        lead_capture: parse_choice("lead_capture", body.lead_capture, "off, when_needed, before_chat")?,
+        answer_policy: parse_choice("answer_policy", body.answer_policy, "knowledge_only, general")?,
+        name: body.name,
+        website: body.website,
+        welcome_message: body.welcome_message,
+        personality: body.personality,
+        starter_questions: body.starter_questions,
+        language: body.language,
+        accent_color: body.accent_color,
+        title: body.title,
+        avatar_url: body.avatar_url,
+        allowed_origins: body.allowed_origins,
+        temperature: body.temperature,
+        max_tokens: body.max_tokens,
+    };
+    patch.apply(&mut chatbot)?;
+    chatbots::update_chatbot(&state.db, &mut chatbot).await?;
+    Ok(Json(chatbot_json(&chatbot)))
+}
+
+/// `DELETE /api/chatbots/{id}`: deletes the chatbot and all of its data.
+pub async fn delete_chatbot(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, Error> {
+    caller.require(Scope::ChatbotsWrite)?;
+    chatbots::delete_chatbot(&state.db, &caller.workspace_id, &id).await?;
+    tracing::info!(chatbot_id = %id, workspace_id = %caller.workspace_id, "chatbot deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/chatbots`: creates a chatbot and answers 201 with it.
@@ -39,11 +120,27 @@ pub async fn create_chatbot(
     Ok((StatusCode::CREATED, Json(chatbot_json(&chatbot))))
 }
 
+/// `limit` (1 to 100, default 20) and `cursor` (the previous page's `next_cursor`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     limit: Option<u32>,
     cursor: Option<String>,
+}
+
+impl ListParams {
+    pub fn limit(&self) -> Result<u32, Error> {
+        let limit = self.limit.unwrap_or(20);
+        if (1..=100).contains(&limit) {
+            Ok(limit)
+        } else {
+            Err(Error::Validation("limit must be between 1 and 100".into()))
+        }
+    }
+
+    pub fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref().filter(|c| !c.is_empty())
+    }
 }
 
 /// `GET /api/chatbots`: the workspace's chatbots, newest first, paginated by cursor.
@@ -53,11 +150,7 @@ pub async fn list_chatbots(
     AppQuery(params): AppQuery<ListParams>,
 ) -> Result<Json<wire::Page<wire::Chatbot>>, Error> {
     caller.require(Scope::ChatbotsRead)?;
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(Error::Validation("limit must be between 1 and 100".into()));
-    }
-    let page = chatbots::list_chatbots(&state.db, &caller.workspace_id, limit, params.cursor.as_deref()).await?;
+    let page = chatbots::list_chatbots(&state.db, &caller.workspace_id, params.limit()?, params.cursor()).await?;
     Ok(Json(wire::Page {
         object: "list".into(),
         data: page.items.iter().map(chatbot_json).collect(),

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod chatbots;
+pub mod conversations;
 pub mod error;
 pub mod extract;
 pub mod health;

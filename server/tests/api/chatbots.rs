@@ -110,3 +110,93 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn patch_changes_the_named_settings_and_keeps_the_rest(app) {
+        let id = app.create_chatbot("Before").await;
+        for path in [format!("/api/chatbots/{id}"), format!("/api/v2/chatbots/{id}")] {
+            let response = app
+                .client
+                .patch(app.url(&path))
+                .bearer_auth(&app.key)
+                .json(&serde_json::json!({
+                    "name": "After",
+                    "personality": "Answer in one sentence.",
+                    "starter_questions": ["What are your hours?"],
+                    "theme": "dark",
+                    "accent_color": "#4F46E5",
+                    "allowed_origins": ["https://shop.example.com"],
+                    "temperature": 0.5
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["name"], "After");
+            assert_eq!(body["settings"]["personality"], "Answer in one sentence.");
+            assert_eq!(body["settings"]["theme"], "dark");
+            assert_eq!(body["settings"]["accent_color"], "#4f46e5");
+            assert_eq!(body["settings"]["allowed_origins"][0], "https://shop.example.com");
+            assert_eq!(body["settings"]["max_tokens"], 800);
+            assert_eq!(body["welcome_message"], "Hi! How can I help you today?");
+        }
+        let read: serde_json::Value = app.get(&format!("/api/v2/chatbots/{id}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(read["settings"]["starter_questions"][0], "What are your hours?");
+    }
+
+    async fn invalid_settings_get_422_and_change_nothing(app) {
+        let id = app.create_chatbot("Strict").await;
+        for body in [
+            serde_json::json!({"theme": "neon"}),
+            serde_json::json!({"temperature": 9}),
+            serde_json::json!({"accent_color": "url(javascript:x)"}),
+            serde_json::json!({"allowed_origins": ["*"]}),
+            serde_json::json!({"colour": "#fff"}),
+        ] {
+            let response = app.client.patch(app.url(&format!("/api/v2/chatbots/{id}"))).bearer_auth(&app.key).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 422, "{body}");
+        }
+        let read: serde_json::Value = app.get(&format!("/api/v2/chatbots/{id}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(read["settings"]["theme"], "light");
+    }
+
+    async fn deleting_a_chatbot_removes_all_of_its_data(app) {
+        let id = parlor_server::demo::seed(&app.db).await.unwrap();
+        let other = app.create_chatbot("Survivor").await;
+        for bot in [&id, &other] {
+            let response = app
+                .post(&format!("/api/v2/chatbots/{bot}/chat"))
+                .json(&serde_json::json!({"message": "What are your opening hours?", "stream": false}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+        }
+        assert!(app.count("SELECT COUNT(*) FROM knowledge_entries WHERE chatbot_id = $1", &id).await > 0);
+        let response = app.client.delete(app.url(&format!("/api/chatbots/{id}"))).bearer_auth(&app.key).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+        assert_eq!(app.count("SELECT COUNT(*) FROM chatbots WHERE id = $1", &id).await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE chatbot_id = $1", &id).await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM knowledge_entries WHERE chatbot_id = $1", &id).await, 0);
+        let orphans = app
+            .count("SELECT COUNT(*) FROM messages WHERE conversation_id NOT IN (SELECT id FROM conversations) AND $1 = $1", "x")
+            .await;
+        assert_eq!(orphans, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE chatbot_id = $1", &other).await, 1, "other chatbots keep theirs");
+        assert_eq!(app.get(&format!("/api/v2/chatbots/{id}")).send().await.unwrap().status(), 404);
+        let again = app.client.delete(app.url(&format!("/api/chatbots/{id}"))).bearer_auth(&app.key).send().await.unwrap();
+        assert_eq!(again.status(), 404);
+    }
+
+    async fn another_workspace_can_neither_change_nor_delete_a_chatbot(app) {
+        let id = app.create_chatbot("Guarded").await;
+        let stranger = app.key_with(None, &Scope::ALL).await;
+        let patch = app.client.patch(app.url(&format!("/api/v2/chatbots/{id}"))).bearer_auth(&stranger).json(&serde_json::json!({"name": "Mine now"})).send().await.unwrap();
+        assert_eq!(patch.status(), 404);
+        let delete = app.client.delete(app.url(&format!("/api/v2/chatbots/{id}"))).bearer_auth(&stranger).send().await.unwrap();
+        assert_eq!(delete.status(), 404);
+        let read: serde_json::Value = app.get(&format!("/api/v2/chatbots/{id}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(read["name"], "Guarded");
+    }
+}

@@ -9,6 +9,7 @@ mod helpers;
 mod chat;
 mod chatbots;
 mod cli;
+mod conversations;
 mod errors;
 mod health;
 mod keys;

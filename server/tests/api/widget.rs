@@ -56,3 +56,38 @@ on_both_backends! {
         assert_eq!(body["error"]["code"], "NOT_FOUND");
     }
 }
+
+on_both_backends! {
+    async fn a_chatbot_with_allowed_origins_refuses_other_pages(app) {
+        let bot = app.create_chatbot("Picky").await;
+        let response = app
+            .client
+            .patch(app.url(&format!("/api/v2/chatbots/{bot}")))
+            .bearer_auth(&app.key)
+            .json(&serde_json::json!({"allowed_origins": ["https://shop.example.com"], "theme": "dark"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let from = |origin: &'static str| {
+            app.client.get(app.url(&format!("/widget/v1/chatbots/{bot}"))).header("origin", origin).send()
+        };
+        let allowed = from("https://shop.example.com").await.unwrap();
+        assert_eq!(allowed.status(), 200);
+        let config: serde_json::Value = allowed.json().await.unwrap();
+        assert_eq!(config["theme"], "dark");
+        let refused = from("https://copycat.example").await.unwrap();
+        assert_eq!(refused.status(), 403);
+        assert!(refused.headers().get("access-control-allow-origin").is_none());
+        let chat = app
+            .client
+            .post(app.url(&format!("/widget/v1/chatbots/{bot}/chat")))
+            .header("origin", "https://copycat.example")
+            .json(&serde_json::json!({"message": "Hello"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(chat.status(), 403);
+        assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE chatbot_id = $1", &bot).await, 0);
+    }
+}
