@@ -215,6 +215,13 @@ pub struct ChatStreamError {
     pub message: String,
 }
 
+/// The answer to a stop request: whether the answer was still being generated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StopReply {
+    pub message_id: String,
+    pub stopping: bool,
+}
+
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {

@@ -114,6 +114,31 @@ pub async fn list_messages(db: &Db, conversation_id: &str) -> Result<Vec<Message
     .await?)
 }
 
+/// Who an answer is looked up for: a workspace (API keys) or one chatbot (its widget).
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    Workspace(&'a str),
+    Chatbot(&'a str),
+}
+
+/// An assistant message, found only through its owner; `NotFound` for anything else.
+pub async fn get_answer(db: &Db, owner: Owner<'_>, message_id: &str) -> Result<Message> {
+    let (filter, value) = match owner {
+        Owner::Workspace(id) => ("b.workspace_id = $2", id),
+        Owner::Chatbot(id) => ("b.id = $2", id),
+    };
+    sqlx::query_as(&format!(
+        "SELECT m.id, m.role, m.content, m.status, m.citations, m.created_at
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN chatbots b ON b.id = c.chatbot_id
+         WHERE m.id = $1 AND m.role = 'assistant' AND {filter}"
+    ))
+    .bind(message_id)
+    .bind(value)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound("message"))
+}
+
 /// Deletes a conversation and its messages.
 pub async fn delete_conversation(db: &Db, workspace_id: &str, id: &str) -> Result<()> {
     let conversation = get_conversation(db, workspace_id, id).await?;

@@ -40,6 +40,8 @@ pub fn build(state: AppState) -> Router {
             get(conversations::get_conversation).delete(conversations::delete_conversation),
         )
         .route("/api/v2/chatbots/{id}/chat", post(chat::send_chat_message))
+        .route("/api/v2/messages/{id}/stream", get(chat::resume_chat_reply))
+        .route("/api/v2/messages/{id}/stop", post(chat::stop_chat_reply))
         .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
         .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))
         .route("/api/v2/keys/{id}/roll", post(keys::roll_api_key))
@@ -58,6 +60,8 @@ pub fn build(state: AppState) -> Router {
             post(widget::send_widget_message)
                 .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_widget_chat)),
         )
+        .route("/widget/v1/chatbots/{id}/messages/{message_id}/stream", get(widget::resume_widget_reply))
+        .route("/widget/v1/chatbots/{id}/messages/{message_id}/stop", post(widget::stop_widget_reply))
         .route("/widget/{*rest}", any(api_not_found))
         .layer(cors(&[header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
 

@@ -6,17 +6,18 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use parlor_app::wire::{self, events};
-use tokio_stream::wrappers::ReceiverStream;
 
-use super::extract::{AppJson, AppPath, Authenticated};
+use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use crate::chat::Citation;
 use crate::chat::service::{ChatEvent, NewMessage, ReplyStream};
 use crate::chatbots::{self, Chatbot};
+use crate::conversations;
 use crate::error::Error;
 use crate::ids::now_ms;
 use crate::keys::Scope;
@@ -61,15 +62,20 @@ fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
 }
 
 /// The SSE form: `start`, then `delta` events (with ids counting from 1), `citations`, and a
-/// final `done` or `error`. Comments keep idle connections alive; buffering proxies are told
-/// not to buffer.
+/// final `done` or `error`.
 fn event_stream(reply: ReplyStream) -> Response {
     let ReplyStream { conversation_id, user_message_id, message_id, events } = reply;
     let start = json_event(
         events::START,
         &wire::ChatStarted { conversation_id, user_message_id, message_id: message_id.clone() },
     );
-    let rest = ReceiverStream::new(events).map(move |event| match event {
+    sse_response(Some(start), message_id, events)
+}
+
+/// The answer's events as SSE, after an optional first event. Comments keep idle connections
+/// alive; buffering proxies are told not to buffer.
+fn sse_response(first: Option<Event>, message_id: String, events: BoxStream<'static, ChatEvent>) -> Response {
+    let rest = events.map(move |event| match event {
         ChatEvent::Delta { seq, text } => json_event(events::DELTA, &wire::ChatDelta { text }).id(seq.to_string()),
         ChatEvent::Citations(citations) => {
             json_event(events::CITATIONS, &wire::ChatCitations { citations: citations_json(citations) })
@@ -86,7 +92,7 @@ fn event_stream(reply: ReplyStream) -> Response {
             json_event(events::ERROR, &wire::ChatStreamError { code: "MODEL_ERROR".into(), message })
         }
     });
-    let stream = futures::stream::once(async move { start }).chain(rest).map(Ok::<_, Infallible>);
+    let stream = futures::stream::iter(first).chain(rest).map(Ok::<_, Infallible>);
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive"))
         .into_response();
@@ -94,6 +100,80 @@ fn event_stream(reply: ReplyStream) -> Response {
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-transform"));
     response
+}
+
+/// Where a resuming client stands: the `Last-Event-ID` header (what `EventSource` sends) or the
+/// `after` query parameter (for `fetch` clients), 0 for the whole answer.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeParams {
+    after: Option<u64>,
+}
+
+fn resume_point(headers: &HeaderMap, params: &ResumeParams) -> Result<u64, Error> {
+    match headers.get("last-event-id") {
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or_else(|| Error::BadRequest("Last-Event-ID must be the number of the last event received".into())),
+        None => Ok(params.after.unwrap_or(0)),
+    }
+}
+
+/// `GET /api/v2/messages/{id}/stream`: the rest of an answer after `Last-Event-ID`, live while
+/// it is generated, whole once it is stored.
+pub async fn resume_chat_reply(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    AppPath(id): AppPath<String>,
+    AppQuery(params): AppQuery<ResumeParams>,
+) -> Result<Response, Error> {
+    if caller.require(Scope::ChatWrite).is_err() {
+        caller.require(Scope::ConversationsRead)?;
+    }
+    let after = resume_point(&headers, &params)?;
+    let message =
+        conversations::get_answer(&state.db, conversations::Owner::Workspace(&caller.workspace_id), &id).await?;
+    Ok(sse_response(None, message.id.clone(), state.chat.follow(&message.id, after)))
+}
+
+/// `POST /api/v2/messages/{id}/stop`: ends an answer on purpose; what was generated is kept.
+pub async fn stop_chat_reply(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<(StatusCode, Json<wire::StopReply>), Error> {
+    caller.require(Scope::ChatWrite)?;
+    let message =
+        conversations::get_answer(&state.db, conversations::Owner::Workspace(&caller.workspace_id), &id).await?;
+    let stopping = state.chat.stop(&message.id).await?;
+    Ok((StatusCode::ACCEPTED, Json(wire::StopReply { message_id: message.id, stopping })))
+}
+
+/// The widget's resume: the same as [`resume_chat_reply`], for a message of the chatbot.
+pub async fn resume_widget_reply(
+    state: &AppState,
+    chatbot_id: &str,
+    message_id: &str,
+    headers: &HeaderMap,
+    params: &ResumeParams,
+) -> Result<Response, Error> {
+    let after = resume_point(headers, params)?;
+    let message = conversations::get_answer(&state.db, conversations::Owner::Chatbot(chatbot_id), message_id).await?;
+    Ok(sse_response(None, message.id.clone(), state.chat.follow(&message.id, after)))
+}
+
+/// The widget's stop, for a message of the chatbot.
+pub async fn stop_widget_reply(
+    state: &AppState,
+    chatbot_id: &str,
+    message_id: &str,
+) -> Result<Json<wire::StopReply>, Error> {
+    let message = conversations::get_answer(&state.db, conversations::Owner::Chatbot(chatbot_id), message_id).await?;
+    let stopping = state.chat.stop(&message.id).await?;
+    Ok(Json(wire::StopReply { message_id: message.id, stopping }))
 }
 
 fn usage_json(usage: crate::chat::service::Usage) -> wire::Usage {
@@ -109,7 +189,7 @@ async fn collect(reply: ReplyStream) -> Result<wire::ChatReply, Error> {
     let ReplyStream { conversation_id, user_message_id, message_id, mut events } = reply;
     let mut text = String::new();
     let mut citations = Vec::new();
-    while let Some(event) = events.recv().await {
+    while let Some(event) = events.next().await {
         match event {
             ChatEvent::Delta { text: delta, .. } => text.push_str(&delta),
             ChatEvent::Citations(found) => citations.extend(citations_json(found)),

@@ -8,7 +8,7 @@ use axum::http::header::ORIGIN;
 use axum::response::Response;
 use parlor_app::wire;
 
-use super::extract::{AppJson, AppPath};
+use super::extract::{AppJson, AppPath, AppQuery};
 use crate::chatbots::{self, Settings};
 use crate::error::Error;
 use crate::state::AppState;
@@ -60,4 +60,28 @@ fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Error> {
             format!("this chatbot's widget may not be used on {}", origin.unwrap_or("a page without an origin")),
         ))
     }
+}
+
+/// `GET /widget/v1/chatbots/{id}/messages/{message_id}/stream`: resumes an answer after
+/// `Last-Event-ID` (or `?after=`), for a visitor whose connection dropped.
+pub async fn resume_widget_reply(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath((id, message_id)): AppPath<(String, String)>,
+    AppQuery(params): AppQuery<super::chat::ResumeParams>,
+) -> Result<Response, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    super::chat::resume_widget_reply(&state, &chatbot.id, &message_id, &headers, &params).await
+}
+
+/// `POST /widget/v1/chatbots/{id}/messages/{message_id}/stop`: the visitor's stop button.
+pub async fn stop_widget_reply(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath((id, message_id)): AppPath<(String, String)>,
+) -> Result<Json<wire::StopReply>, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    super::chat::stop_widget_reply(&state, &chatbot.id, &message_id).await
 }

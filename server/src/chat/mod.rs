@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod http;
 pub mod openai;
 pub mod service;
+pub mod stream;
 
 use futures::stream::BoxStream;
 

@@ -8,9 +8,10 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use tokio::sync::mpsc;
+use futures::stream::BoxStream;
 use tokio_util::task::TaskTracker;
 
+use super::stream::{self, LiveAnswer, StreamHub};
 use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens};
 use crate::chatbots::Chatbot;
 use crate::db::Db;
@@ -79,12 +80,11 @@ pub enum ChatEvent {
 }
 
 /// A started answer: its ids and the events that follow.
-#[derive(Debug)]
 pub struct ReplyStream {
     pub conversation_id: String,
     pub user_message_id: String,
     pub message_id: String,
-    pub events: mpsc::Receiver<ChatEvent>,
+    pub events: BoxStream<'static, ChatEvent>,
 }
 
 /// Turns messages into answers. Cheap to clone.
@@ -94,11 +94,35 @@ pub struct ChatService {
     model: Arc<dyn ChatModel>,
     tasks: TaskTracker,
     prices: Arc<PriceList>,
+    hub: Arc<StreamHub>,
 }
 
 impl ChatService {
     pub fn new(db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, prices: PriceList) -> Self {
-        ChatService { db, model, tasks, prices: Arc::new(prices) }
+        ChatService { db, model, tasks, prices: Arc::new(prices), hub: Arc::default() }
+    }
+
+    /// Follows an answer from after piece `after`: live when this process generates it, else
+    /// through the database.
+    pub fn follow(&self, message_id: &str, after: u64) -> BoxStream<'static, ChatEvent> {
+        match self.hub.get(message_id) {
+            Some(live) => live.follow(after),
+            None => stream::follow_stored(self.db.clone(), message_id.to_owned(), after),
+        }
+    }
+
+    /// Asks an answer to stop. The generator stops at once when it runs in this process, and
+    /// within about a second when another process runs it. Returns whether it was streaming.
+    pub async fn stop(&self, message_id: &str) -> Result<bool> {
+        if let Some(live) = self.hub.get(message_id) {
+            live.cancel.cancel();
+        }
+        let updated = sqlx::query("UPDATE messages SET stop_requested = 1 WHERE id = $1 AND status = 'streaming'")
+            .bind(message_id)
+            .execute(self.db.pool())
+            .await?
+            .rows_affected();
+        Ok(updated > 0)
     }
 
     /// Stores `input` in its conversation (a new one when none is given), starts the answer
@@ -143,8 +167,8 @@ impl ChatService {
             .await?;
         let user_message_id = new_id("msg");
         let message_id = new_id("msg");
-        let insert = "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at)
-                      VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let insert = "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at, heartbeat_at)
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
         sqlx::query(insert)
             .bind(&user_message_id)
             .bind(&conversation_id)
@@ -183,7 +207,8 @@ impl ChatService {
             message: input.message,
         };
 
-        let (events_tx, events) = mpsc::channel(64);
+        let live = self.hub.start(&message_id);
+        let events = live.clone().follow(0);
         let job = Generation {
             db: self.db.clone(),
             model: self.model.clone(),
@@ -193,8 +218,9 @@ impl ChatService {
             chatbot_id: chatbot.id.clone(),
             key_id: input.key_id.clone(),
             prices: self.prices.clone(),
+            hub: self.hub.clone(),
         };
-        self.tasks.spawn(job.run(request, events_tx));
+        self.tasks.spawn(job.run(request, live));
         Ok(ReplyStream { conversation_id, user_message_id, message_id, events })
     }
 }
@@ -232,53 +258,79 @@ struct Generation {
     chatbot_id: String,
     key_id: Option<String>,
     prices: Arc<PriceList>,
+    hub: Arc<StreamHub>,
 }
 
+/// How often a generator writes its progress, so that other processes can follow and stop it.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(750);
+
 impl Generation {
-    async fn run(self, request: ModelRequest, events: mpsc::Sender<ChatEvent>) {
+    async fn run(self, request: ModelRequest, live: Arc<LiveAnswer>) {
         let prompt_tokens = estimate_tokens(&request.message)
             + request.history.iter().map(|(_, text)| estimate_tokens(text)).sum::<i64>()
             + request.knowledge.iter().map(|hit| estimate_tokens(&hit.entry.content)).sum::<i64>();
-        let mut listener = Some(events);
         let mut text = String::new();
+        let mut chunk_ends: Vec<usize> = Vec::new();
         let mut citations: Vec<Citation> = Vec::new();
-        let mut seq = 0u64;
         let mut failure: Option<String> = None;
         let mut reported: Option<Usage> = None;
+        let mut stopped = false;
+        let mut last_checkpoint = tokio::time::Instant::now();
 
         match self.model.reply(request).await {
             Err(err) => failure = Some(err.0),
-            Ok(mut stream) => {
-                while let Some(item) = stream.next().await {
-                    let event = match item {
-                        Ok(ModelEvent::Delta(delta)) => {
-                            seq += 1;
-                            text.push_str(&delta);
-                            ChatEvent::Delta { seq, text: delta }
-                        }
-                        Ok(ModelEvent::Citations(found)) => {
-                            citations.extend(found.iter().cloned());
-                            ChatEvent::Citations(found)
-                        }
-                        // The client learns the usage from the final Done event, so the
-                        // model's report is only kept, not forwarded.
-                        Ok(ModelEvent::Usage { prompt_tokens, completion_tokens }) => {
-                            reported = Some(Usage { prompt_tokens, completion_tokens });
-                            continue;
-                        }
-                        Err(err) => {
-                            failure = Some(err.0);
+            Ok(mut model_stream) => loop {
+                let item = tokio::select! {
+                    () = live.cancel.cancelled() => {
+                        stopped = true;
+                        break;
+                    }
+                    item = model_stream.next() => item,
+                };
+                match item {
+                    None => break,
+                    Some(Ok(ModelEvent::Delta(delta))) => {
+                        text.push_str(&delta);
+                        chunk_ends.push(text.len());
+                        live.push_piece(delta);
+                    }
+                    Some(Ok(ModelEvent::Citations(found))) => {
+                        citations.extend(found.iter().cloned());
+                        live.push_citations(found);
+                    }
+                    // The client learns the usage from the final Done event, so the model's
+                    // report is only kept, not forwarded.
+                    Some(Ok(ModelEvent::Usage { prompt_tokens, completion_tokens })) => {
+                        reported = Some(Usage { prompt_tokens, completion_tokens });
+                    }
+                    Some(Err(err)) => {
+                        failure = Some(err.0);
+                        break;
+                    }
+                }
+                if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+                    last_checkpoint = tokio::time::Instant::now();
+                    match self.checkpoint(&text, &chunk_ends).await {
+                        Ok(true) => {
+                            stopped = true;
                             break;
                         }
-                    };
-                    send(&mut listener, event).await;
+                        Ok(false) => {}
+                        Err(err) => {
+                            tracing::warn!(message_id = %self.message_id, error = ?err, "could not save progress");
+                        }
+                    }
                 }
-            }
+            },
         }
 
         let usage = reported.unwrap_or(Usage { prompt_tokens, completion_tokens: estimate_tokens(&text) });
-        let (status, finish_reason) = if failure.is_some() { ("failed", "error") } else { ("complete", "stop") };
-        let stored = self.store(&text, &citations, status, finish_reason, usage).await;
+        let (status, finish_reason) = match (&failure, stopped) {
+            (Some(_), _) => ("failed", "error"),
+            (None, true) => ("stopped", "stopped"),
+            (None, false) => ("complete", "stop"),
+        };
+        let stored = self.store(&text, &chunk_ends, &citations, status, finish_reason, usage).await;
         if let Err(err) = &stored {
             tracing::error!(message_id = %self.message_id, error = ?err, "could not store an answer");
         }
@@ -290,12 +342,32 @@ impl Generation {
             (None, Err(_)) => ChatEvent::Failed { message: "the answer could not be stored; please try again".into() },
             (None, Ok(())) => ChatEvent::Done { usage, finish_reason },
         };
-        send(&mut listener, last).await;
+        live.finish(last);
+        self.hub.retire(self.message_id.clone());
+    }
+
+    /// Saves the answer so far, so that clients of other processes can follow it, and returns
+    /// whether someone asked it to stop.
+    async fn checkpoint(&self, text: &str, chunk_ends: &[usize]) -> Result<bool> {
+        let ends = serde_json::to_string(chunk_ends).map_err(|err| Error::Internal(err.into()))?;
+        sqlx::query("UPDATE messages SET content = $1, chunk_ends = $2, heartbeat_at = $3 WHERE id = $4")
+            .bind(text)
+            .bind(ends)
+            .bind(now_ms())
+            .bind(&self.message_id)
+            .execute(self.db.pool())
+            .await?;
+        let requested: i64 = sqlx::query_scalar("SELECT stop_requested FROM messages WHERE id = $1")
+            .bind(&self.message_id)
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(requested != 0)
     }
 
     async fn store(
         &self,
         text: &str,
+        chunk_ends: &[usize],
         citations: &[Citation],
         status: &str,
         finish_reason: &str,
@@ -303,11 +375,12 @@ impl Generation {
     ) -> Result<()> {
         let now = now_ms();
         let citations = serde_json::to_string(citations).map_err(|err| Error::Internal(err.into()))?;
+        let chunk_ends = serde_json::to_string(chunk_ends).map_err(|err| Error::Internal(err.into()))?;
         // The answer and its usage are stored together, so reports always match the messages.
         let mut tx = self.db.pool().begin().await?;
         sqlx::query(
             "UPDATE messages SET content = $1, status = $2, finish_reason = $3, citations = $4,
-                 prompt_tokens = $5, completion_tokens = $6, completed_at = $7
+                 prompt_tokens = $5, completion_tokens = $6, completed_at = $7, chunk_ends = $9, heartbeat_at = $7
              WHERE id = $8",
         )
         .bind(text)
@@ -318,6 +391,7 @@ impl Generation {
         .bind(usage.completion_tokens)
         .bind(now)
         .bind(&self.message_id)
+        .bind(chunk_ends)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
@@ -340,16 +414,6 @@ impl Generation {
         usage::record(&mut tx, &turn).await?;
         tx.commit().await?;
         Ok(())
-    }
-}
-
-/// Sends an event to the listener while there is one; a listener that has gone away is
-/// forgotten and generation goes on.
-async fn send(listener: &mut Option<mpsc::Sender<ChatEvent>>, event: ChatEvent) {
-    if let Some(tx) = listener
-        && tx.send(event).await.is_err()
-    {
-        *listener = None;
     }
 }
 

@@ -16,5 +16,6 @@ mod keys;
 mod lifecycle;
 mod limits;
 mod providers;
+mod resume;
 mod usage;
 mod widget;

@@ -735,7 +735,9 @@ async fn usage_reported_by_a_provider_replaces_the_estimate_in_done_and_in_the_s
     let mut reply =
         service.send_message(&bot, NewMessage::parse("When are you open?", None, None).unwrap()).await.unwrap();
     let mut events = Vec::new();
-    while let Some(event) = tokio::time::timeout(Duration::from_secs(8), reply.events.recv()).await.unwrap() {
+    while let Some(event) =
+        tokio::time::timeout(Duration::from_secs(8), futures::StreamExt::next(&mut reply.events)).await.unwrap()
+    {
         events.push(event);
     }
     assert!(events.iter().all(|event| matches!(event, ChatEvent::Delta { .. } | ChatEvent::Done { .. })), "{events:?}");
