@@ -215,6 +215,61 @@ pub struct ChatStreamError {
     pub message: String,
 }
 
+/// `POST /api/knowledge` (the seed's shape): `type` is `qa` (the question in `source`, the answer
+/// in `content`) or `text` (a title or URL in `source`, the text in `content`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKnowledge {
+    #[serde(alias = "chatbotId")]
+    pub chatbot_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+/// A knowledge source as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeSource {
+    pub id: String,
+    pub object: String,
+    pub chatbot_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub source_url: Option<String>,
+    /// `ready` (chunked and searchable), `processing` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+    pub chunk_count: i64,
+    pub byte_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /api/v2/chatbots/{id}/knowledge/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeSearch {
+    pub query: String,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One result of a knowledge search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeHit {
+    pub entry_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub source_url: Option<String>,
+    pub score: f64,
+    pub snippet: String,
+}
+
 /// The answer to a stop request: whether the answer was still being generated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StopReply {

@@ -95,6 +95,252 @@ pub async fn list_entries(db: &Db, chatbot_id: &str) -> Result<Vec<Entry>> {
     .await?)
 }
 
+/// A knowledge source: what an owner added, and the chunks it became.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Source {
+    pub id: String,
+    pub chatbot_id: String,
+    pub kind: String,
+    pub title: String,
+    pub source_url: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub chunk_count: i64,
+    pub byte_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The largest text accepted in one request, in bytes (uploads of files come with their own cap).
+pub const MAX_TEXT_BYTES: usize = 512 * 1024;
+/// The target size of a chunk, in characters (about 200 tokens).
+const CHUNK_CHARS: usize = 900;
+
+/// A validated knowledge item.
+#[derive(Debug, Clone)]
+pub enum NewSource {
+    /// A question and its answer.
+    Qa { question: String, answer: String },
+    /// A text with a title (Markdown headings become sections).
+    Text { title: String, text: String, source_url: Option<String> },
+}
+
+impl NewSource {
+    /// Checks a Q&A pair: both parts present, the question at most 500 characters.
+    pub fn qa(question: &str, answer: &str) -> Result<NewSource> {
+        let (question, answer) = (question.trim(), answer.trim());
+        if question.is_empty() || answer.is_empty() {
+            return Err(Error::Validation("a Q&A item needs the question in source and the answer in content".into()));
+        }
+        if question.chars().count() > 500 || answer.len() > MAX_TEXT_BYTES {
+            return Err(Error::Validation(
+                "the question must be at most 500 characters and the answer at most 512 KB".into(),
+            ));
+        }
+        Ok(NewSource::Qa { question: question.to_owned(), answer: answer.to_owned() })
+    }
+
+    /// Checks a text: not empty, at most [`MAX_TEXT_BYTES`]; the title defaults to its first line.
+    pub fn text(title: Option<&str>, text: &str) -> Result<NewSource> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::Validation("a text item needs its text in content".into()));
+        }
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(Error::PayloadTooLarge("a text item may have at most 512 KB of text".into()));
+        }
+        let (title, source_url) = match title.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) if t.starts_with("https://") || t.starts_with("http://") => (t.to_owned(), Some(t.to_owned())),
+            Some(t) => (t.chars().take(200).collect(), None),
+            None => {
+                let first = text.lines().next().unwrap_or("Text").trim_start_matches('#').trim();
+                (first.chars().take(80).collect(), None)
+            }
+        };
+        Ok(NewSource::Text { title, text: text.to_owned(), source_url })
+    }
+}
+
+/// A piece of a text: its section path (from Markdown headings) and its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub section: Option<String>,
+    pub text: String,
+}
+
+/// Splits a text into chunks of about [`CHUNK_CHARS`] characters along its structure: a heading
+/// starts a new chunk (and names its section), paragraphs and list items stay whole where they
+/// fit, and a paragraph longer than a chunk is split between sentences.
+pub fn chunk_text(text: &str) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut headings: Vec<(usize, String)> = Vec::new();
+    let mut current = String::new();
+    let section_of = |headings: &[(usize, String)]| {
+        (!headings.is_empty()).then(|| headings.iter().map(|(_, h)| h.as_str()).collect::<Vec<_>>().join(" › "))
+    };
+    let mut section = None;
+    let flush = |current: &mut String, section: &Option<String>, chunks: &mut Vec<Chunk>| {
+        let text = current.trim();
+        if !text.is_empty() {
+            chunks.push(Chunk { section: section.clone(), text: text.to_owned() });
+        }
+        current.clear();
+    };
+    for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+        let level = block.chars().take_while(|c| *c == '#').count();
+        if (1..=6).contains(&level) && block[level..].starts_with(' ') && !block.contains('\n') {
+            flush(&mut current, &section, &mut chunks);
+            headings.retain(|(l, _)| *l < level);
+            headings.push((level, block[level..].trim().to_owned()));
+            section = section_of(&headings);
+            continue;
+        }
+        let pieces: Vec<String> =
+            if block.chars().count() > CHUNK_CHARS { split_sentences(block) } else { vec![block.to_owned()] };
+        for piece in pieces {
+            if !current.is_empty() && current.chars().count() + piece.chars().count() > CHUNK_CHARS {
+                flush(&mut current, &section, &mut chunks);
+            }
+            if !current.is_empty() {
+                current.push_str("\n\n");
+            }
+            current.push_str(&piece);
+        }
+    }
+    flush(&mut current, &section, &mut chunks);
+    chunks
+}
+
+/// Groups the sentences of a long paragraph into pieces of at most [`CHUNK_CHARS`] characters
+/// (a single longer sentence is cut at a word boundary).
+fn split_sentences(paragraph: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for sentence in paragraph.split_inclusive(['.', '!', '?']) {
+        if !current.is_empty() && current.chars().count() + sentence.chars().count() > CHUNK_CHARS {
+            out.push(std::mem::take(&mut current).trim().to_owned());
+        }
+        current.push_str(sentence);
+        while current.chars().count() > CHUNK_CHARS {
+            let cut: String = current.chars().take(CHUNK_CHARS).collect();
+            let at = cut.rfind(' ').filter(|at| *at > 0).unwrap_or(cut.len());
+            out.push(current[..at].trim().to_owned());
+            current = current[at..].to_owned();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+const SOURCE_COLUMNS: &str =
+    "id, chatbot_id, kind, title, source_url, status, error, chunk_count, byte_count, created_at, updated_at";
+
+/// A chunk as stored: its kind, heading, question (for Q&A) and content.
+type ChunkRow = (EntryKind, String, Option<String>, String);
+
+/// Adds a source and its chunks to a chatbot in one transaction, ready for retrieval at once.
+pub async fn create_source(db: &Db, chatbot_id: &str, new: NewSource) -> Result<Source> {
+    let now = now_ms();
+    let id = new_id("src");
+    let (kind, title, source_url, entries): (&str, String, Option<String>, Vec<ChunkRow>) = match new {
+        NewSource::Qa { question, answer } => {
+            ("qa", question.clone(), None, vec![(EntryKind::Qa, question.clone(), Some(question), answer)])
+        }
+        NewSource::Text { title, text, source_url } => {
+            let entries = chunk_text(&text)
+                .into_iter()
+                .map(|chunk| {
+                    // A text titled by its own first heading would otherwise say it twice.
+                    let heading = match &chunk.section {
+                        Some(section) if section.starts_with(title.as_str()) => section.clone(),
+                        Some(section) => format!("{title} › {section}"),
+                        None => title.clone(),
+                    };
+                    (EntryKind::Text, heading, None, chunk.text)
+                })
+                .collect();
+            ("text", title, source_url, entries)
+        }
+    };
+    let byte_count: usize = entries.iter().map(|(_, _, _, content)| content.len()).sum();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO knowledge_sources (id, chatbot_id, kind, title, source_url, status, chunk_count, byte_count, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $8)",
+    )
+    .bind(&id)
+    .bind(chatbot_id)
+    .bind(kind)
+    .bind(&title)
+    .bind(&source_url)
+    .bind(i64::try_from(entries.len()).unwrap_or(i64::MAX))
+    .bind(i64::try_from(byte_count).unwrap_or(i64::MAX))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    for (entry_kind, heading, question, content) in &entries {
+        sqlx::query(
+            "INSERT INTO knowledge_entries (id, chatbot_id, kind, title, question, content, source_url, created_at, source_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(new_id("kn"))
+        .bind(chatbot_id)
+        .bind(entry_kind.as_str())
+        .bind(heading)
+        .bind(question)
+        .bind(content)
+        .bind(&source_url)
+        .bind(now)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    get_source(db, chatbot_id, &id).await
+}
+
+/// One source of a chatbot.
+pub async fn get_source(db: &Db, chatbot_id: &str, id: &str) -> Result<Source> {
+    sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE id = $1 AND chatbot_id = $2"))
+        .bind(id)
+        .bind(chatbot_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound("knowledge source"))
+}
+
+/// A source of any of a workspace's chatbots.
+pub async fn find_source(db: &Db, workspace_id: &str, id: &str) -> Result<Source> {
+    sqlx::query_as(&format!(
+        "SELECT s.{} FROM knowledge_sources s JOIN chatbots b ON b.id = s.chatbot_id
+         WHERE s.id = $1 AND b.workspace_id = $2",
+        SOURCE_COLUMNS.replace(", ", ", s.")
+    ))
+    .bind(id)
+    .bind(workspace_id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound("knowledge source"))
+}
+
+/// A chatbot's sources, newest first.
+pub async fn list_sources(db: &Db, chatbot_id: &str) -> Result<Vec<Source>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE chatbot_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(chatbot_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Deletes a source and, through the schema's cascade, its chunks.
+pub async fn delete_source(db: &Db, source: &Source) -> Result<()> {
+    sqlx::query("DELETE FROM knowledge_sources WHERE id = $1").bind(&source.id).execute(db.pool()).await?;
+    Ok(())
+}
+
 /// An entry that matched a query, with its relevance.
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -205,6 +451,45 @@ mod tests {
         assert_eq!(hits[0].entry.id, "a");
         let hits = rank(&entries, "shipping abroad", 3);
         assert_eq!(hits[0].entry.id, "b");
+    }
+
+    #[test]
+    fn headings_start_chunks_and_name_their_sections() {
+        let text = "# Guide\n\nIntro paragraph.\n\n## Install\n\nRun the installer.\n\n## Use\n\nOpen the app.";
+        let chunks = chunk_text(text);
+        let sections: Vec<Option<&str>> = chunks.iter().map(|c| c.section.as_deref()).collect();
+        assert_eq!(sections, vec![Some("Guide"), Some("Guide › Install"), Some("Guide › Use")]);
+        assert_eq!(chunks[1].text, "Run the installer.");
+    }
+
+    #[test]
+    fn long_text_is_split_into_chunks_of_bounded_size_without_losing_words() {
+        let sentence = "Parlor answers visitors from the owner's knowledge with citations. ";
+        let text = format!("{}\n\n{}", sentence.repeat(40), sentence.repeat(3));
+        let chunks = chunk_text(&text);
+        assert!(chunks.len() > 2);
+        assert!(chunks.iter().all(|c| c.text.chars().count() <= CHUNK_CHARS), "{chunks:?}");
+        let words: usize = chunks.iter().map(|c| c.text.split_whitespace().count()).sum();
+        assert_eq!(words, text.split_whitespace().count());
+    }
+
+    #[test]
+    fn one_giant_sentence_is_cut_at_word_boundaries() {
+        let text = "word ".repeat(1000);
+        let chunks = chunk_text(&text);
+        assert!(chunks.iter().all(|c| c.text.chars().count() <= CHUNK_CHARS));
+        assert!(chunks.iter().all(|c| c.text.split_whitespace().all(|w| w == "word")));
+    }
+
+    #[test]
+    fn items_are_checked() {
+        assert!(NewSource::qa("", "answer").is_err());
+        assert!(NewSource::text(None, "   ").is_err());
+        assert!(matches!(NewSource::text(None, &"x".repeat(MAX_TEXT_BYTES + 1)), Err(Error::PayloadTooLarge(_))));
+        let NewSource::Text { title, .. } = NewSource::text(None, "# Shipping\n\nWe ship.").unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(title, "Shipping");
     }
 
     #[test]

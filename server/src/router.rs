@@ -15,7 +15,7 @@ use crate::api::error::{
     REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response,
     withhold_cors_from_refused_origins,
 };
-use crate::api::{chat, chatbots, conversations, health, keys, limits, usage, widget};
+use crate::api::{chat, chatbots, conversations, health, keys, knowledge, limits, usage, widget};
 use crate::portal;
 use crate::state::AppState;
 
@@ -42,6 +42,11 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/chatbots/{id}/chat", post(chat::send_chat_message))
         .route("/api/v2/messages/{id}/stream", get(chat::resume_chat_reply))
         .route("/api/v2/messages/{id}/stop", post(chat::stop_chat_reply))
+        .route("/api/knowledge", get(knowledge::list_knowledge).post(knowledge::create_knowledge))
+        .route("/api/knowledge/{id}", get(knowledge::get_knowledge).delete(knowledge::delete_knowledge))
+        .route("/api/v2/knowledge", get(knowledge::list_knowledge).post(knowledge::create_knowledge))
+        .route("/api/v2/knowledge/{id}", get(knowledge::get_knowledge).delete(knowledge::delete_knowledge))
+        .route("/api/v2/chatbots/{id}/knowledge/search", post(knowledge::search_knowledge))
         .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
         .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))
         .route("/api/v2/keys/{id}/roll", post(keys::roll_api_key))

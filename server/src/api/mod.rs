@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod keys;
+pub mod knowledge;
 pub mod limits;
 pub mod usage;
 pub mod widget;

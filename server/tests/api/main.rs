@@ -13,6 +13,7 @@ mod conversations;
 mod errors;
 mod health;
 mod keys;
+mod knowledge;
 mod lifecycle;
 mod limits;
 mod providers;
