@@ -114,14 +114,16 @@ impl ChatService {
     /// Asks an answer to stop. The generator stops at once when it runs in this process, and
     /// within about a second when another process runs it. Returns whether it was streaming.
     pub async fn stop(&self, message_id: &str) -> Result<bool> {
-        if let Some(live) = self.hub.get(message_id) {
-            live.cancel.cancel();
-        }
+        // Record the request before cancelling: a generator cancelled first could store its
+        // answer before this update and make a real stop look like a no-op.
         let updated = sqlx::query("UPDATE messages SET stop_requested = 1 WHERE id = $1 AND status = 'streaming'")
             .bind(message_id)
             .execute(self.db.pool())
             .await?
             .rows_affected();
+        if let Some(live) = self.hub.get(message_id) {
+            live.cancel.cancel();
+        }
         Ok(updated > 0)
     }
 

@@ -116,17 +116,21 @@ async fn another_process_resumes_an_answer_that_is_still_streaming_on_postgres()
 }
 
 async fn stop_ends_an_answer_and_keeps_what_was_said(backend: Backend, from_another_process: bool) {
-    let Some((app, demo)) = slow_app(backend).await else { return };
+    // A slow pace keeps the answer going for seconds, even on a machine busy with other tests.
+    let Some(app) = spawn_app_with(backend, |config| config.responder_delay_ms = 150).await else { return };
+    let demo = parlor_server::demo::seed(&app.db).await.unwrap();
     let sibling = app.spawn_sibling().await;
     let response =
         app.post(&format!("/api/v2/chatbots/{demo}/chat")).json(&json!({"message": QUESTION})).send().await.unwrap();
-    let reading = tokio::spawn(read_events(response));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let message_id: String =
-        sqlx::query_scalar("SELECT id FROM messages WHERE role = 'assistant' ORDER BY created_at DESC LIMIT 1")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let mut body = response.bytes_stream();
+    let mut parser = SseParser::new();
+    let mut events: Vec<SseEvent> = Vec::new();
+    while !events.iter().any(|e| e.event == "delta") {
+        events.extend(parser.push(&body.next().await.unwrap().unwrap()));
+    }
+    let start: serde_json::Value = serde_json::from_str(&events[0].data).unwrap();
+    let message_id = start["message_id"].as_str().unwrap().to_owned();
+
     let base = if from_another_process { sibling.base.clone() } else { app.base.clone() };
     let stop = app
         .client
@@ -136,10 +140,15 @@ async fn stop_ends_an_answer_and_keeps_what_was_said(backend: Backend, from_anot
         .await
         .unwrap();
     assert_eq!(stop.status(), 202);
-    let body: serde_json::Value = stop.json().await.unwrap();
-    assert_eq!(body["stopping"], true);
+    let reply: serde_json::Value = stop.json().await.unwrap();
+    assert_eq!(reply["stopping"], true);
 
-    let events = tokio::time::timeout(Duration::from_secs(10), reading).await.unwrap().unwrap();
+    let rest = async {
+        while let Some(chunk) = body.next().await {
+            events.extend(parser.push(&chunk.unwrap()));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), rest).await.unwrap();
     let done: serde_json::Value = serde_json::from_str(&events.last().unwrap().data).unwrap();
     assert_eq!(done["finish_reason"], "stopped");
     let content = wait_for_status(&app, &message_id, "stopped").await;
@@ -153,8 +162,8 @@ async fn stop_ends_an_answer_and_keeps_what_was_said(backend: Backend, from_anot
         .send()
         .await
         .unwrap();
-    let body: serde_json::Value = again.json().await.unwrap();
-    assert_eq!(body["stopping"], false);
+    let reply: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(reply["stopping"], false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
