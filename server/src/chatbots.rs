@@ -374,12 +374,7 @@ pub async fn list_chatbots(db: &Db, workspace_id: &str, limit: u32, after: Optio
             .await?
         }
     };
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|c| c.id.clone())
-    } else {
-        None
-    };
+    let next_cursor = crate::db::finish_page(&mut items, limit, |c| &c.id);
     Ok(ChatbotPage { items, next_cursor })
 }
 

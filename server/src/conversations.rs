@@ -81,12 +81,7 @@ pub async fn list_conversations(
             .await?
         }
     };
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|c| c.id.clone())
-    } else {
-        None
-    };
+    let next_cursor = crate::db::finish_page(&mut items, limit, |c| &c.id);
     Ok(ConversationPage { items, next_cursor })
 }
 

@@ -130,3 +130,15 @@ impl Db {
         self.pool.close().await;
     }
 }
+
+/// Finishes a page fetched with one row more than `limit`: drops the extra row and returns the
+/// cursor of the next page (the id of the page's last row) when there was one.
+pub fn finish_page<T>(items: &mut Vec<T>, limit: u32, id_of: impl Fn(&T) -> &str) -> Option<String> {
+    let limit = limit as usize;
+    if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|item| id_of(item).to_owned())
+    } else {
+        None
+    }
+}

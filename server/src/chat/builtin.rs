@@ -7,8 +7,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use super::{ChatModel, Citation, ModelError, ModelEvent, ModelRequest};
-use crate::knowledge::{EntryKind, Hit, terms};
+use super::{ChatModel, Citation, ModelError, ModelEvent, ModelRequest, citation};
+use crate::knowledge::{EntryKind, terms};
 
 /// How much of the question a passage must cover before it is offered as an answer.
 const MIN_COVERAGE: f64 = 0.34;
@@ -54,18 +54,6 @@ fn is_greeting(message: &str) -> bool {
     !words.is_empty() && words.len() <= 4 && words.iter().any(|w| GREETINGS.contains(&w.as_str()))
 }
 
-fn snippet(text: &str, max_chars: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max_chars).collect();
-    match cut.rfind(' ') {
-        Some(space) => format!("{}…", &cut[..space]),
-        None => format!("{cut}…"),
-    }
-}
-
 /// Picks the passage sentences that share the most words with the question, in their order.
 fn best_sentences(content: &str, question: &str, max: usize) -> String {
     let wanted: Vec<String> = terms(question);
@@ -83,15 +71,6 @@ fn best_sentences(content: &str, question: &str, max: usize) -> String {
     let mut chosen: Vec<usize> = scored.iter().take(max).map(|(i, _)| *i).collect();
     chosen.sort_unstable();
     chosen.iter().map(|i| sentences[*i]).collect::<Vec<_>>().join(" ")
-}
-
-fn citation(hit: &Hit) -> Citation {
-    Citation {
-        entry_id: hit.entry.id.clone(),
-        title: hit.entry.title.clone(),
-        source_url: hit.entry.source_url.clone(),
-        snippet: snippet(&hit.entry.content, 200),
-    }
 }
 
 /// Composes the answer for a request. Pure, so it is tested without streaming.

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use parlor_app::sse::{SseEvent, SseParser};
 
-use super::{Citation, ModelError, ModelEvent, ModelRequest, Role};
+use super::{Citation, ModelError, ModelEvent, ModelRequest, Role, citation, snippet};
 use crate::config::Secret;
 use crate::knowledge::Hit;
 
@@ -94,26 +94,7 @@ pub(super) fn history(request: &ModelRequest) -> impl Iterator<Item = (Role, &st
 /// The citations of an answer: every knowledge passage the model was given, in the shape the
 /// built-in responder uses.
 pub(super) fn citations(hits: &[Hit]) -> Vec<Citation> {
-    hits.iter()
-        .map(|hit| Citation {
-            entry_id: hit.entry.id.clone(),
-            title: hit.entry.title.clone(),
-            source_url: hit.entry.source_url.clone(),
-            snippet: snippet(&hit.entry.content, 200),
-        })
-        .collect()
-}
-
-fn snippet(text: &str, max_chars: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max_chars).collect();
-    match cut.rfind(' ') {
-        Some(space) => format!("{}…", &cut[..space]),
-        None => format!("{cut}…"),
-    }
+    hits.iter().map(citation).collect()
 }
 
 /// Sends the request made by `request`, trying again while the provider is busy (429), failing

@@ -90,3 +90,26 @@ pub trait ChatModel: Send + Sync + 'static {
 pub fn estimate_tokens(text: &str) -> i64 {
     i64::try_from(text.chars().count().div_ceil(4)).unwrap_or(i64::MAX)
 }
+
+/// The citation of a knowledge hit: its title, source and the start of its text.
+pub fn citation(hit: &Hit) -> Citation {
+    Citation {
+        entry_id: hit.entry.id.clone(),
+        title: hit.entry.title.clone(),
+        source_url: hit.entry.source_url.clone(),
+        snippet: snippet(&hit.entry.content, 200),
+    }
+}
+
+/// The start of a text, at most `max_chars` characters, cut at a word and marked with `…`.
+pub fn snippet(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    match cut.rfind(' ') {
+        Some(space) => format!("{}…", &cut[..space]),
+        None => format!("{cut}…"),
+    }
+}
