@@ -6,7 +6,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CARGO_LEPTOS_VERSION="0.3.10"
-export PATH="$ROOT/scripts/build-tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$ROOT/scripts/build-tools/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # Keep builds reproducible: never let a stray DATABASE_URL from the shell steer the build or tests.
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
