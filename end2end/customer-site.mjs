@@ -1,5 +1,8 @@
 // A stand-in for a customer's website on its own origin: it serves one page that embeds the
 // Parlor widget exactly as the embed snippet says, for the chatbot and backend in the query.
+// Further query parameters named like the embed attributes (position, accent, open, mode,
+// target, load, theme) become `data-*` attributes of the script tag, and `target=#id` also puts
+// an element with that id on the page for the inline mode.
 import { createServer } from "node:http";
 
 const port = Number(process.argv[2] ?? 3901);
@@ -23,6 +26,17 @@ createServer((req, res) => {
   }
   const backend = url.searchParams.get("backend") ?? "";
   const bot = url.searchParams.get("bot") ?? "";
+  const attributes = { theme: "light" };
+  for (const name of ["theme", "position", "accent", "open", "mode", "target", "load"]) {
+    if (url.searchParams.has(name)) attributes[name] = url.searchParams.get(name);
+  }
+  const data = Object.entries(attributes)
+    .map(([name, value]) => ` data-${name}="${escape(value)}"`)
+    .join("");
+  const target = attributes.target?.replace(/^#/, "");
+  const inline = target
+    ? `<section class="support"><h2>Ask us</h2><div id="${escape(target)}" style="height: 520px; max-width: 640px"></div></section>`
+    : "";
   res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
   res.end(`<!doctype html>
 <html lang="en">
@@ -32,7 +46,8 @@ createServer((req, res) => {
 <body>
 <h1>A customer's page</h1>
 <p>Its own styles are loud on purpose: they must not reach into the widget.</p>
-<script src="${escape(backend)}/widget.js" data-chatbot-id="${escape(bot)}" data-theme="light" async></script>
+${inline}
+<script src="${escape(backend)}/widget.js" data-chatbot-id="${escape(bot)}"${data} async></script>
 </body>
 </html>`);
 }).listen(port, "127.0.0.1");

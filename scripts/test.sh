@@ -37,10 +37,18 @@ trap 'rm -rf "$LOGS"' EXIT
 # Tests run in the release profile so they reuse the server's dependencies built just above.
 cargo_tests() {
   PARLOR_REQUIRE_PG=1 cargo test --release --locked -p parlor-server -p parlor-app --features parlor-app/ssr \
-    2>&1 | tee "$LOGS/cargo.log"
+    2>&1 | tee -a "$LOGS/cargo.log"
   return "${PIPESTATUS[0]}"
 }
 step "unit and integration tests (SQLite and PostgreSQL)" cargo_tests
+
+# The widget's pure parts (Markdown parser, options) are tested on the host, in their own
+# cargo invocation so that the `csr` feature never meets the server's `ssr`.
+widget_tests() {
+  cargo test --locked -p parlor-widget --features csr 2>&1 | tee -a "$LOGS/cargo.log"
+  return "${PIPESTATUS[0]}"
+}
+step "widget unit tests (host)" widget_tests
 
 e2e() {
   rm -rf "$ROOT/target/e2e-data"

@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 /// What the answer stream tells the widget.
 pub enum StreamEvent {
-    Started { conversation_id: String },
+    Started { conversation_id: String, message_id: String },
     Delta(String),
     Citations(Vec<Citation>),
     Failed(String),
@@ -42,14 +42,19 @@ pub async fn fetch_config(backend: String, chatbot_id: String) -> Result<WidgetC
 const NETWORK_ERROR: &str = "The message could not be sent. Check your connection and try again.";
 
 /// Sends a message and calls `on_event` for each event of the answer as it streams in.
+///
+/// Aborting `signal` (the visitor's stop button) ends the request and the body reader at once;
+/// the call then returns an error, which the caller knows to be the visitor's own doing.
 pub async fn stream_chat(
     backend: &str,
     chatbot_id: &str,
     request: &ChatRequest,
+    signal: Option<&web_sys::AbortSignal>,
     mut on_event: impl FnMut(StreamEvent),
 ) -> Result<(), ChatFailure> {
     let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}/chat");
     let response = Request::post(&url)
+        .abort_signal(signal)
         .json(request)
         .map_err(|_| ChatFailure::from(NETWORK_ERROR))?
         .send()
@@ -83,7 +88,10 @@ pub async fn stream_chat(
             match event.event.as_str() {
                 events::START => {
                     if let Ok(started) = serde_json::from_str::<wire::ChatStarted>(&event.data) {
-                        on_event(StreamEvent::Started { conversation_id: started.conversation_id });
+                        on_event(StreamEvent::Started {
+                            conversation_id: started.conversation_id,
+                            message_id: started.message_id,
+                        });
                     }
                 }
                 events::DELTA => {
@@ -109,4 +117,13 @@ pub async fn stream_chat(
         }
     }
     if finished { Ok(()) } else { Err("The answer was interrupted. Please send your message again.".into()) }
+}
+
+/// `POST /widget/v1/chatbots/{id}/messages/{message_id}/stop`: asks the server to stop
+/// generating an answer the visitor stopped, so that it is stored as the visitor saw it. Aborting
+/// the request alone would not do: the server finishes every answer it started whatever the
+/// client does. A failure changes nothing the visitor sees, so it is ignored.
+pub async fn stop_answer(backend: String, chatbot_id: String, message_id: String) {
+    let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}/messages/{message_id}/stop");
+    let _ = Request::post(&url).send().await;
 }

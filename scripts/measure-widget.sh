@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Measures what the chat widget costs a visitor's browser: the loader every page downloads, and
+# the JS glue, WASM and CSS fetched when the widget opens. Prints raw and gzip sizes and checks
+# the budgets of issue 6: the loader at most 3 KB gzip, the whole widget at most 100 KB gzip
+# (1 KB = 1,000 bytes, the stricter reading). Exits 1 when a budget is exceeded, 2 when a file
+# is missing.
+#
+# It measures built files, so build first:
+#   cargo leptos build --release --project widget --frontend-only
+# The loader is measured where the server serves it from (target/site/widget.js, copied there
+# from public/widget.js by the portal build).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SITE_DIR="${PARLOR_SITE_DIR:-$ROOT/target/site}"
+WIDGET_DIR="${PARLOR_WIDGET_DIR:-$ROOT/target/widget-site}/w"
+LOADER_BUDGET=3000
+TOTAL_BUDGET=100000
+
+parts=(
+  "loader|$SITE_DIR/widget.js"
+  "JS glue|$WIDGET_DIR/parlor-widget.js"
+  "WASM|$WIDGET_DIR/parlor-widget.wasm"
+  "CSS|$WIDGET_DIR/parlor-widget.css"
+)
+
+for part in "${parts[@]}"; do
+  file="${part#*|}"
+  if [ ! -f "$file" ]; then
+    echo "missing $file: build the widget first (cargo leptos build --release --project widget --frontend-only)" >&2
+    exit 2
+  fi
+done
+if ! cmp -s "$ROOT/public/widget.js" "$SITE_DIR/widget.js"; then
+  echo "warning: $SITE_DIR/widget.js differs from public/widget.js; the figures are for the built copy" >&2
+fi
+
+# gzip -9 without a name or time stamp in the header, so the same file always measures the same.
+gzip_size() { gzip -9 -n -c "$1" | wc -c | tr -d ' '; }
+
+printf '%-8s %-40s %10s %10s\n' "part" "file" "raw B" "gzip B"
+total_raw=0
+total_gzip=0
+loader_gzip=0
+for part in "${parts[@]}"; do
+  name="${part%%|*}"
+  file="${part#*|}"
+  raw=$(wc -c <"$file" | tr -d ' ')
+  gz=$(gzip_size "$file")
+  total_raw=$((total_raw + raw))
+  total_gzip=$((total_gzip + gz))
+  [ "$name" = "loader" ] && loader_gzip=$gz
+  printf '%-8s %-40s %10d %10d\n' "$name" "${file#"$ROOT"/}" "$raw" "$gz"
+done
+printf '%-8s %-40s %10d %10d\n' "total" "" "$total_raw" "$total_gzip"
+echo
+
+status=0
+check() {
+  local what=$1 size=$2 budget=$3
+  if [ "$size" -le "$budget" ]; then
+    printf '%-40s %7d B gzip <= %7d B: ok\n' "$what" "$size" "$budget"
+  else
+    printf '%-40s %7d B gzip >  %7d B: OVER BUDGET by %d B\n' "$what" "$size" "$budget" $((size - budget))
+    status=1
+  fi
+}
+check "loader (every page)" "$loader_gzip" "$LOADER_BUDGET"
+check "whole widget (loader, glue, WASM, CSS)" "$total_gzip" "$TOTAL_BUDGET"
+exit "$status"
