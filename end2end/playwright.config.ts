@@ -37,7 +37,8 @@ export default defineConfig({
       timeout: 60_000,
       stdout: "ignore",
       stderr: "pipe",
-      env: { DATABASE_URL: "", PARLOR_RESPONDER_DELAY_MS: "25", RUST_LOG: "warn" },
+      // Loopback is opened for outbound requests so that the webhook test's receiver is reachable.
+      env: { DATABASE_URL: "", PARLOR_RESPONDER_DELAY_MS: "25", RUST_LOG: "warn", PARLOR_OUTBOUND_ALLOW: "127.0.0.1/32" },
     },
     {
       command: `node customer-site.mjs ${CUSTOMER_PORT}`,

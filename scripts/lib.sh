@@ -57,7 +57,8 @@ ensure_build_tools() {
     CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       cargo install wasm-bindgen-cli --version "$wbg" --force
   fi
-  if [ ! -x "$ROOT/scripts/build-tools/node_modules/.bin/wasm-opt" ]; then
+  if [ ! -x "$ROOT/scripts/build-tools/node_modules/.bin/wasm-opt" ] ||
+    [ "$ROOT/scripts/build-tools/package-lock.json" -nt "$ROOT/scripts/build-tools/node_modules/.package-lock.json" ]; then
     say "Installing wasm-opt (npm binaryen)"
     (cd "$ROOT/scripts/build-tools" && npm ci --no-audit --no-fund --loglevel=error)
   fi
@@ -68,7 +69,9 @@ ensure_test_tools() {
     say "Installing Debian's Chromium for the browser tests"
     apt_install chromium
   fi
-  if [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ]; then
+  # Installed again when the lock file changed since the last install (a new test dependency).
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ] ||
+    [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     say "Installing Playwright (no browser download: it drives Debian's Chromium)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -69,6 +69,42 @@ pub struct Config {
     /// Pause between the chunks the built-in responder streams, in milliseconds (0 = none).
     #[arg(long, env = "PARLOR_RESPONDER_DELAY_MS", default_value_t = 20)]
     pub responder_delay_ms: u64,
+
+    /// Key that encrypts stored secrets (webhook signing secrets, provider keys): 32 random
+    /// bytes in base64. When unset, `secret.key` in the data directory is used (and created).
+    /// Every process of one deployment must use the same key.
+    #[arg(long, env = "PARLOR_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
+
+    /// Private address ranges that outbound requests (webhooks, fetched pages) may reach anyway,
+    /// comma-separated, such as `10.20.0.0/16` for an intranet receiver. Empty: public only.
+    #[arg(long, env = "PARLOR_OUTBOUND_ALLOW", default_value = "")]
+    pub outbound_allow: String,
+
+    /// Seconds one webhook delivery attempt may take.
+    #[arg(long, env = "PARLOR_WEBHOOK_TIMEOUT_SECS", default_value_t = 15)]
+    pub webhook_timeout_secs: u64,
+
+    /// Waits before each retry of a failed webhook delivery, comma-separated.
+    #[arg(long, env = "PARLOR_WEBHOOK_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h")]
+    pub webhook_retry_schedule: String,
+
+    /// How often each process looks for due webhook deliveries, in milliseconds.
+    #[arg(long, env = "PARLOR_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+
+    /// Seconds a claimed delivery stays with the process that claimed it (after a crash,
+    /// another process sends it once this passes).
+    #[arg(long, env = "PARLOR_WEBHOOK_LEASE_SECS", default_value_t = 60)]
+    pub webhook_lease_secs: u64,
+
+    /// Webhook deliveries in flight at once, per process.
+    #[arg(long, env = "PARLOR_WEBHOOK_CONCURRENCY", default_value_t = 16)]
+    pub webhook_concurrency: usize,
+
+    /// An endpoint whose every delivery attempt failed for this long is disabled.
+    #[arg(long, env = "PARLOR_WEBHOOK_DISABLE_AFTER", default_value = "72h")]
+    pub webhook_disable_after: String,
 }
 
 /// Where the data lives, shared by `parlor serve` and the operator commands.
@@ -144,6 +180,14 @@ impl Config {
             widget_chat_per_minute: 10,
             trust_proxy: false,
             model_prices: String::new(),
+            secret_key: None,
+            outbound_allow: String::new(),
+            webhook_timeout_secs: 15,
+            webhook_retry_schedule: "5s,5m,30m,2h,5h,10h,10h".to_owned(),
+            webhook_poll_ms: 1000,
+            webhook_lease_secs: 60,
+            webhook_concurrency: 16,
+            webhook_disable_after: "72h".to_owned(),
         }
     }
 }

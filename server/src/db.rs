@@ -116,6 +116,17 @@ impl Db {
         Ok(usize::try_from(applied).unwrap_or(0) >= expected)
     }
 
+    /// Starts a transaction that may write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails with
+    /// "database is locked" when another connection writes in between, whatever the busy
+    /// timeout, while an immediate one waits its turn.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// The pool, for the data-access functions next to each domain module.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

@@ -46,6 +46,17 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Reads an RFC 3339 time into milliseconds; `field` names it in the error.
+pub fn parse_rfc3339(text: &str, field: &str) -> crate::error::Result<i64> {
+    let parsed =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339).map_err(|_| {
+            crate::error::Error::Validation(format!(
+                "{field}: {text:?} is not an RFC 3339 time such as 2026-12-31T23:59:59Z"
+            ))
+        })?;
+    Ok(i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -240,8 +240,9 @@ const SOURCE_COLUMNS: &str =
 /// A chunk as stored: its kind, heading, question (for Q&A) and content.
 type ChunkRow = (EntryKind, String, Option<String>, String);
 
-/// Adds a source and its chunks to a chatbot in one transaction, ready for retrieval at once.
-pub async fn create_source(db: &Db, chatbot_id: &str, new: NewSource) -> Result<Source> {
+/// Adds a source and its chunks to a chatbot in one transaction, ready for retrieval at once,
+/// with its `knowledge.source.ready` event (the caller wakes the webhook dispatcher).
+pub async fn create_source(db: &Db, workspace_id: &str, chatbot_id: &str, new: NewSource) -> Result<Source> {
     let now = now_ms();
     let id = new_id("src");
     let (kind, title, source_url, entries): (&str, String, Option<String>, Vec<ChunkRow>) = match new {
@@ -265,7 +266,7 @@ pub async fn create_source(db: &Db, chatbot_id: &str, new: NewSource) -> Result<
         }
     };
     let byte_count: usize = entries.iter().map(|(_, _, _, content)| content.len()).sum();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO knowledge_sources (id, chatbot_id, kind, title, source_url, status, chunk_count, byte_count, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $8)",
@@ -297,6 +298,11 @@ pub async fn create_source(db: &Db, chatbot_id: &str, new: NewSource) -> Result<
         .execute(&mut *tx)
         .await?;
     }
+    let data = serde_json::json!({
+        "sourceId": id, "chatbotId": chatbot_id, "kind": kind, "title": title,
+        "chunkCount": entries.len(), "readyAt": crate::ids::rfc3339(now),
+    });
+    crate::webhooks::emit(&mut tx, workspace_id, crate::webhooks::events::KNOWLEDGE_SOURCE_READY, &data).await?;
     tx.commit().await?;
     get_source(db, chatbot_id, &id).await
 }

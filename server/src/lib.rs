@@ -13,12 +13,15 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod knowledge;
+pub mod outbound;
 pub mod portal;
 pub mod ratelimit;
 pub mod router;
+pub mod secrets;
 pub mod state;
 pub mod telemetry;
 pub mod usage;
+pub mod webhooks;
 pub mod workspaces;
 
 use std::future::Future;
@@ -61,10 +64,24 @@ pub async fn run_with_model(
     let db = db::Db::connect_with(&config.storage(), config.database.db_max_connections).await?;
     db.migrate().await?;
 
+    let secrets = secrets::SecretBox::load(config.secret_key.as_ref(), &config.database.data_dir)?;
+    secrets.check_against(&db).await?;
+    let policy = Arc::new(outbound::OutboundPolicy::parse(&config.outbound_allow)?);
+    let signal = webhooks::Signal::default();
+    let dispatcher = webhooks::dispatch::Dispatcher::new(
+        db.clone(),
+        secrets.clone(),
+        &policy,
+        webhooks::dispatch::DeliverySettings::from_config(&config)?,
+        signal.clone(),
+    )?;
+    let webhooks = webhooks::Webhooks::new(db.clone(), secrets, policy, signal);
+
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
     let tasks = TaskTracker::new();
-    let state = AppState::new(config.clone(), db.clone(), model, tasks.clone(), &public_url, plans, prices);
+    let chat = chat::service::ChatService::new(db.clone(), model, tasks.clone(), prices, webhooks.signal().clone());
+    let state = AppState::new(config.clone(), db.clone(), chat, &public_url, plans, webhooks);
     let app = router::build(state);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -73,6 +90,7 @@ pub async fn run_with_model(
         // A send error only means every receiver is gone, i.e. the servers already stopped.
         let _ = stop_tx.send(true);
     });
+    let dispatching = tokio::spawn(dispatcher.run(stop_rx.clone()));
 
     let mut demo_server = None;
     if let Some(demo_addr) = config.demo_addr {
@@ -113,6 +131,9 @@ pub async fn run_with_model(
     tasks.close();
     if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
         tracing::warn!("answers still generating at the deadline were abandoned");
+    }
+    if tokio::time::timeout(grace, dispatching).await.is_err() {
+        tracing::warn!("webhook deliveries still in flight at the deadline were abandoned; they are sent again later");
     }
     if let Some(handle) = demo_server {
         handle.abort();

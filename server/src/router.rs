@@ -15,7 +15,7 @@ use crate::api::error::{
     REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response,
     withhold_cors_from_refused_origins,
 };
-use crate::api::{chat, chatbots, conversations, health, keys, knowledge, limits, usage, widget};
+use crate::api::{chat, chatbots, conversations, health, keys, knowledge, limits, usage, webhooks, widget};
 use crate::portal;
 use crate::state::AppState;
 
@@ -50,6 +50,18 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
         .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))
         .route("/api/v2/keys/{id}/roll", post(keys::roll_api_key))
+        .route("/api/v2/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
+        .route("/api/v2/webhooks/events", get(webhooks::list_webhook_events))
+        .route(
+            "/api/v2/webhooks/{id}",
+            get(webhooks::get_webhook).patch(webhooks::update_webhook).delete(webhooks::delete_webhook),
+        )
+        .route("/api/v2/webhooks/{id}/rotate-secret", post(webhooks::rotate_webhook_secret))
+        .route("/api/v2/webhooks/{id}/test", post(webhooks::send_test_webhook))
+        .route("/api/v2/webhooks/{id}/replay", post(webhooks::replay_webhook))
+        .route("/api/v2/webhooks/{id}/deliveries", get(webhooks::list_webhook_deliveries))
+        .route("/api/v2/webhooks/{id}/deliveries/{delivery_id}", get(webhooks::get_webhook_delivery))
+        .route("/api/v2/webhooks/{id}/deliveries/{delivery_id}/redeliver", post(webhooks::redeliver_webhook))
         .route("/api/v2/usage", get(usage::get_usage))
         .route("/api/v1/usage", get(usage::get_key_usage_v1))
         .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_api_key))

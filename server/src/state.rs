@@ -6,14 +6,12 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use parlor_app::ServerInfo;
-use tokio_util::task::TaskTracker;
 
-use crate::chat::ChatModel;
 use crate::chat::service::ChatService;
 use crate::config::Config;
 use crate::db::Db;
 use crate::ratelimit::{Limits, Plan};
-use crate::usage::PriceList;
+use crate::webhooks::Webhooks;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -24,17 +22,17 @@ pub struct AppState {
     pub server_info: ServerInfo,
     /// The API rate-limit plans; the first is the default.
     pub plans: Arc<Vec<Plan>>,
+    pub webhooks: Webhooks,
 }
 
 impl AppState {
     pub fn new(
         config: Config,
         db: Db,
-        model: Arc<dyn ChatModel>,
-        tasks: TaskTracker,
+        chat: ChatService,
         public_url: &str,
         plans: Vec<Plan>,
-        prices: PriceList,
+        webhooks: Webhooks,
     ) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parlor")
@@ -52,14 +50,7 @@ impl AppState {
             api_base: format!("{public_url}/api"),
             public_url: public_url.to_owned(),
         };
-        AppState {
-            chat: ChatService::new(db.clone(), model, tasks, prices),
-            config: Arc::new(config),
-            db,
-            leptos,
-            server_info,
-            plans: Arc::new(plans),
-        }
+        AppState { chat, config: Arc::new(config), db, leptos, server_info, plans: Arc::new(plans), webhooks }
     }
 
     /// The limits of a plan by name; an unknown name gets the default (first) plan's limits.

@@ -129,6 +129,10 @@ pub struct ListParams {
 }
 
 impl ListParams {
+    pub fn new(limit: Option<u32>, cursor: Option<String>) -> ListParams {
+        ListParams { limit, cursor }
+    }
+
     pub fn limit(&self) -> Result<u32, Error> {
         let limit = self.limit.unwrap_or(20);
         if (1..=100).contains(&limit) {

@@ -140,3 +140,17 @@ fn query_api_key(uri: &Uri) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
     pairs.into_iter().find(|(name, _)| name == "api_key").map(|(_, value)| value)
 }
+
+/// Reads an optional JSON body: empty (or blank) means `T::default()`; otherwise it must parse,
+/// with the same errors as [`AppJson`].
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|err| match err.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            Error::BadRequest(format!("malformed JSON: {err}"))
+        }
+        _ => Error::Validation(err.to_string()),
+    })
+}

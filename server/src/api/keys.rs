@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use parlor_app::wire;
 
-use super::extract::{AppJson, AppPath, Authenticated};
+use super::extract::{AppJson, AppPath, Authenticated, optional_json};
 use crate::error::Error;
 use crate::ids::{now_ms, rfc3339};
 use crate::keys::{self, KeyKind, KeyRecord, NewKey, Scope};
@@ -87,16 +87,7 @@ pub async fn roll_api_key(
 ) -> Result<(StatusCode, Json<wire::ApiKey>), Error> {
     caller.require(Scope::KeysWrite)?;
     // The body is optional: an empty one means the default overlap.
-    let options: wire::RollApiKey = if body.iter().all(u8::is_ascii_whitespace) {
-        wire::RollApiKey { expires_in_seconds: None }
-    } else {
-        serde_json::from_slice(&body).map_err(|err| match err.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                Error::BadRequest(format!("malformed JSON: {err}"))
-            }
-            _ => Error::Validation(err.to_string()),
-        })?
-    };
+    let options: wire::RollApiKey = optional_json(&body)?;
     let overlap_secs = options.expires_in_seconds.unwrap_or(DEFAULT_OVERLAP_SECS);
     if !(0..=MAX_OVERLAP_SECS).contains(&overlap_secs) {
         return Err(Error::Validation(format!(

@@ -51,7 +51,8 @@ pub async fn create_knowledge(
         }
         other => return Err(Error::Validation(format!("type must be qa or text, not {other:?}"))),
     };
-    let source = knowledge::create_source(&state.db, &chatbot.id, new).await?;
+    let source = knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await?;
+    state.webhooks.signal().notify();
     tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, "knowledge added");
     Ok((StatusCode::CREATED, Json(source_json(&source))))
 }

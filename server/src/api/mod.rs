@@ -11,4 +11,5 @@ pub mod keys;
 pub mod knowledge;
 pub mod limits;
 pub mod usage;
+pub mod webhooks;
 pub mod widget;

@@ -16,9 +16,10 @@ use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens
 use crate::chatbots::Chatbot;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ids::{new_id, now_ms};
+use crate::ids::{new_id, now_ms, rfc3339};
 use crate::knowledge;
 use crate::usage::{self, PriceList};
+use crate::webhooks::{self, Signal, events};
 
 /// The longest message a visitor may send, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -95,11 +96,12 @@ pub struct ChatService {
     tasks: TaskTracker,
     prices: Arc<PriceList>,
     hub: Arc<StreamHub>,
+    webhooks: Signal,
 }
 
 impl ChatService {
-    pub fn new(db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, prices: PriceList) -> Self {
-        ChatService { db, model, tasks, prices: Arc::new(prices), hub: Arc::default() }
+    pub fn new(db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, prices: PriceList, webhooks: Signal) -> Self {
+        ChatService { db, model, tasks, prices: Arc::new(prices), hub: Arc::default(), webhooks }
     }
 
     /// Follows an answer from after piece `after`: live when this process generates it, else
@@ -131,7 +133,8 @@ impl ChatService {
     /// and returns its event stream.
     pub async fn send_message(&self, chatbot: &Chatbot, input: NewMessage) -> Result<ReplyStream> {
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin().await?;
+        let started = input.conversation_id.is_none();
         let conversation_id = match &input.conversation_id {
             Some(id) => {
                 let found: Option<String> =
@@ -198,7 +201,20 @@ impl ChatService {
             .bind(&conversation_id)
             .execute(&mut *tx)
             .await?;
+        if started {
+            let data = serde_json::json!({
+                "conversationId": conversation_id, "chatbotId": chatbot.id, "visitorId": input.visitor_id,
+                "startedAt": rfc3339(now),
+            });
+            webhooks::emit(&mut tx, &chatbot.workspace_id, events::CONVERSATION_STARTED, &data).await?;
+        }
+        let data = serde_json::json!({
+            "messageId": user_message_id, "conversationId": conversation_id, "chatbotId": chatbot.id,
+            "visitorId": input.visitor_id, "message": input.message, "sender": "user", "createdAt": rfc3339(now),
+        });
+        webhooks::emit(&mut tx, &chatbot.workspace_id, events::MESSAGE_RECEIVED, &data).await?;
         tx.commit().await?;
+        self.webhooks.notify();
 
         let entries = knowledge::list_entries(&self.db, &chatbot.id).await?;
         let request = ModelRequest {
@@ -221,10 +237,20 @@ impl ChatService {
             key_id: input.key_id.clone(),
             prices: self.prices.clone(),
             hub: self.hub.clone(),
+            webhooks: self.webhooks.clone(),
+            visitor_id: input.visitor_id.clone(),
         };
         self.tasks.spawn(job.run(request, live));
         Ok(ReplyStream { conversation_id, user_message_id, message_id, events })
     }
+}
+
+/// The citations of an answer as webhook payloads carry them.
+fn citations_for_webhook(citations: &[Citation]) -> serde_json::Value {
+    citations
+        .iter()
+        .map(|c| serde_json::json!({ "entryId": c.entry_id, "title": c.title, "url": c.source_url, "snippet": c.snippet }))
+        .collect()
 }
 
 fn conflict_on_unique(err: sqlx::Error) -> Error {
@@ -261,6 +287,8 @@ struct Generation {
     key_id: Option<String>,
     prices: Arc<PriceList>,
     hub: Arc<StreamHub>,
+    webhooks: Signal,
+    visitor_id: Option<String>,
 }
 
 /// How often a generator writes its progress, so that other processes can follow and stop it.
@@ -376,10 +404,11 @@ impl Generation {
         usage: Usage,
     ) -> Result<()> {
         let now = now_ms();
+        let citations_json = citations;
         let citations = serde_json::to_string(citations).map_err(|err| Error::Internal(err.into()))?;
         let chunk_ends = serde_json::to_string(chunk_ends).map_err(|err| Error::Internal(err.into()))?;
         // The answer and its usage are stored together, so reports always match the messages.
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query(
             "UPDATE messages SET content = $1, status = $2, finish_reason = $3, citations = $4,
                  prompt_tokens = $5, completion_tokens = $6, completed_at = $7, chunk_ends = $9, heartbeat_at = $7
@@ -414,7 +443,14 @@ impl Generation {
             at_ms: now,
         };
         usage::record(&mut tx, &turn).await?;
+        let data = serde_json::json!({
+            "messageId": self.message_id, "conversationId": self.conversation_id, "chatbotId": self.chatbot_id,
+            "visitorId": self.visitor_id, "message": text, "sender": "bot", "status": status,
+            "citations": citations_for_webhook(citations_json), "createdAt": rfc3339(now),
+        });
+        webhooks::emit(&mut tx, &self.workspace_id, events::MESSAGE_SENT, &data).await?;
         tx.commit().await?;
+        self.webhooks.notify();
         Ok(())
     }
 }

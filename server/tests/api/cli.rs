@@ -32,6 +32,14 @@ fn help_lists_the_commands_and_every_setting() {
         "PARLOR_WIDGET_CHAT_PER_MINUTE",
         "PARLOR_TRUST_PROXY",
         "PARLOR_MODEL_PRICES",
+        "PARLOR_SECRET_KEY",
+        "PARLOR_OUTBOUND_ALLOW",
+        "PARLOR_WEBHOOK_TIMEOUT_SECS",
+        "PARLOR_WEBHOOK_RETRY_SCHEDULE",
+        "PARLOR_WEBHOOK_POLL_MS",
+        "PARLOR_WEBHOOK_LEASE_SECS",
+        "PARLOR_WEBHOOK_CONCURRENCY",
+        "PARLOR_WEBHOOK_DISABLE_AFTER",
     ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
     }

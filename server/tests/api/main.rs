@@ -19,4 +19,6 @@ mod limits;
 mod providers;
 mod resume;
 mod usage;
+mod webhook_crash;
+mod webhooks;
 mod widget;

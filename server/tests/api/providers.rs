@@ -730,6 +730,7 @@ async fn usage_reported_by_a_provider_replaces_the_estimate_in_done_and_in_the_s
         Arc::new(openai(&fake)),
         tokio_util::task::TaskTracker::new(),
         parlor_server::usage::PriceList::default(),
+        parlor_server::webhooks::Signal::default(),
     );
 
     let mut reply =
