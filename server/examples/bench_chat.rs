@@ -27,12 +27,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
+    // Warnings and errors only, so that a failing request says why.
+    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
     let data_dir = tempfile::tempdir().unwrap();
     let mut config = Config::with_data_dir(data_dir.path().to_path_buf());
     if let Ok(url) = std::env::var("DATABASE_URL") {
         config.database.database_url = Some(Secret::new(url));
     }
-    config.plans = "free=100000000/10000000/unlimited".to_owned();
+    config.plans = "free=60000000/1000000/unlimited".to_owned();
     config.responder_delay_ms = 0;
     config.database.db_max_connections = 16;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -94,8 +96,9 @@ async fn main() {
                         .send()
                         .await
                         .unwrap();
-                    assert!(response.status().is_success(), "{}", response.status());
-                    response.bytes().await.unwrap();
+                    let status = response.status();
+                    let body = response.bytes().await.unwrap();
+                    assert!(status.is_success(), "{status}: {}", String::from_utf8_lossy(&body));
                     turns += 1;
                 }
                 turns

@@ -53,12 +53,14 @@ async fn start_receiver(arrivals: Arrivals) -> String {
 
 #[tokio::main]
 async fn main() {
+    // Warnings and errors only, so that a failing request says why.
+    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
     let data_dir = tempfile::tempdir().unwrap();
     let mut config = Config::with_data_dir(data_dir.path().to_path_buf());
     if let Ok(url) = std::env::var("DATABASE_URL") {
         config.database.database_url = Some(Secret::new(url));
     }
-    config.plans = "free=100000000/10000000/unlimited".to_owned();
+    config.plans = "free=60000000/1000000/unlimited".to_owned();
     config.outbound_allow = "127.0.0.1/32".to_owned();
     config.webhook_concurrency = env_number("PARLOR_WEBHOOK_CONCURRENCY", 16) as usize;
     config.database.db_max_connections = 16;
