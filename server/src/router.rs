@@ -15,7 +15,9 @@ use crate::api::error::{
     REQUEST_ID_HEADER, api_not_found, assign_request_id, json_method_not_allowed, panic_response,
     withhold_cors_from_refused_origins,
 };
-use crate::api::{chat, chatbots, conversations, health, keys, knowledge, limits, usage, webhooks, widget};
+use crate::api::{
+    chat, chatbots, conversations, feedback, health, keys, knowledge, leads, limits, usage, webhooks, widget,
+};
 use crate::portal;
 use crate::state::AppState;
 
@@ -47,6 +49,12 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/knowledge", get(knowledge::list_knowledge).post(knowledge::create_knowledge))
         .route("/api/v2/knowledge/{id}", get(knowledge::get_knowledge).delete(knowledge::delete_knowledge))
         .route("/api/v2/chatbots/{id}/knowledge/search", post(knowledge::search_knowledge))
+        .route("/api/v2/chatbots/{id}/leads", get(leads::list_leads))
+        .route("/api/v2/chatbots/{id}/feedback", get(feedback::list_feedback))
+        .route("/api/v2/contacts", get(leads::list_contacts).post(leads::create_contact))
+        .route("/api/v2/contacts/import", post(leads::import_contacts))
+        .route("/api/v2/contacts/export", get(leads::export_contacts))
+        .route("/api/v2/contacts/{id}", get(leads::get_contact).patch(leads::update_contact))
         .route("/api/v2/keys", get(keys::list_api_keys).post(keys::create_api_key))
         .route("/api/v2/keys/{id}", delete(keys::revoke_api_key))
         .route("/api/v2/keys/{id}/roll", post(keys::roll_api_key))
@@ -75,6 +83,17 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/widget/v1/chatbots/{id}/chat",
             post(widget::send_widget_message)
+                .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_widget_chat)),
+        )
+        // Visitors' submissions share the per-IP budget of the widget's chat.
+        .route(
+            "/widget/v1/chatbots/{id}/leads",
+            post(leads::create_widget_lead)
+                .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_widget_chat)),
+        )
+        .route(
+            "/widget/v1/chatbots/{id}/feedback",
+            post(feedback::create_widget_feedback)
                 .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_widget_chat)),
         )
         .route("/widget/v1/chatbots/{id}/messages/{message_id}/stream", get(widget::resume_widget_reply))

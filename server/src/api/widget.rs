@@ -50,7 +50,7 @@ pub async fn send_widget_message(
 
 /// Refuses pages whose origin the chatbot does not list (when it lists any), so that a
 /// chatbot's widget cannot be embedded on someone else's site.
-fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Error> {
+pub(crate) fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Error> {
     let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
     if settings.allows_origin(origin) {
         Ok(())
