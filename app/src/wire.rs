@@ -69,6 +69,12 @@ pub struct ChatbotSettings {
     pub answer_policy: String,
     pub temperature: f64,
     pub max_tokens: u32,
+    /// `builtin` (no key, no network), `openai` (any OpenAI-compatible API) or `anthropic`.
+    pub provider: String,
+    pub provider_base_url: Option<String>,
+    pub provider_model: Option<String>,
+    /// Whether a provider key is stored; the key itself is never shown.
+    pub provider_api_key_set: bool,
 }
 
 /// `PATCH /api/chatbots/{id}`: every field is optional; an empty string clears optional text.
@@ -92,6 +98,13 @@ pub struct UpdateChatbot {
     pub answer_policy: Option<String>,
     pub temperature: Option<f64>,
     pub max_tokens: Option<u32>,
+    /// `builtin`, `openai` or `anthropic`.
+    pub provider: Option<String>,
+    /// The provider's base URL without `/v1` (such as `http://localhost:11434` for Ollama).
+    pub provider_base_url: Option<String>,
+    pub provider_model: Option<String>,
+    /// Write-only: stored encrypted, never returned; an empty string removes it.
+    pub provider_api_key: Option<String>,
 }
 
 /// A conversation as the API lists it.
@@ -102,8 +115,66 @@ pub struct Conversation {
     pub chatbot_id: String,
     pub visitor_id: Option<String>,
     pub message_count: i64,
+    /// `open`, `escalated` (waiting for a human) or `ended`.
+    pub status: String,
+    pub ended_at: Option<String>,
+    /// `visitor`, `agent` or `inactivity`.
+    pub ended_reason: Option<String>,
+    pub escalated_at: Option<String>,
+    pub tags: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// `POST /api/v2/conversations/{id}/reply` (and the seed's `/api/conversations/{id}/reply`):
+/// a human agent's reply, shown live in the visitor's widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminReply {
+    pub message: String,
+}
+
+/// `POST /api/v2/conversations/{id}/tags`: add tags (the default) or replace them all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetTags {
+    pub tags: Vec<String>,
+    /// `add` (the default) or `replace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+/// The tags of a conversation after a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tags {
+    pub object: String,
+    pub conversation_id: String,
+    pub tags: Vec<String>,
+}
+
+/// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate`: the visitor asks
+/// for a human.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The names of the server-sent events of a visitor's live conversation stream
+/// (`GET /widget/v1/chatbots/{id}/conversations/{conversation_id}/events`).
+pub mod live {
+    /// An agent's message ([`super::StoredMessage`]); the event id is its position.
+    pub const MESSAGE: &str = "message";
+    /// The conversation's status changed ([`super::ConversationStatus`]).
+    pub const STATUS: &str = "status";
+}
+
+/// The status of a conversation, as the live stream reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationStatus {
+    pub conversation_id: String,
+    pub status: String,
 }
 
 /// A conversation with its messages: `GET /api/v2/conversations/{id}`.
@@ -577,4 +648,146 @@ pub struct WebhookEventType {
     pub classic_name: Option<String>,
     pub description: String,
     pub example: serde_json::Value,
+}
+
+/// `POST /widget/v1/chatbots/{id}/leads`: the details a visitor submits in the widget.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLead {
+    /// The conversation the visitor was in, if any; it must be one of this chatbot's.
+    #[serde(default, alias = "conversationId", skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Custom fields of the chatbot's lead form: at most 20.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// A lead as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: String,
+    pub object: String,
+    pub chatbot_id: String,
+    pub conversation_id: Option<String>,
+    /// The contact the lead created or updated.
+    pub contact_id: Option<String>,
+    pub name: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub created_at: String,
+}
+
+/// A contact: a person a workspace knows, one per email address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: String,
+    pub object: String,
+    /// Lower-cased.
+    pub email: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /api/v2/contacts`, and one contact of a JSON import.
+///
+/// An import also accepts the read-only fields of [`Contact`] (and ignores them), so that a JSON
+/// export imports again as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContact {
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `PATCH /api/v2/contacts/{id}`: every field is optional; an empty string clears the name or
+/// phone; attributes are merged, and an attribute set to `null` is removed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpdateContact {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// One row of an import that was not stored, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportError {
+    /// The contact's position in the input, from 1 (in CSV, not counting the header row).
+    pub row: u64,
+    pub message: String,
+}
+
+/// `POST /api/v2/contacts/import`: what the import did. Good rows are stored even when others
+/// are reported in `errors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportResult {
+    pub object: String,
+    pub created: u64,
+    pub updated: u64,
+    /// Rows that named an existing contact and changed nothing.
+    pub unchanged: u64,
+    pub errors: Vec<ImportError>,
+}
+
+/// `POST /widget/v1/chatbots/{id}/feedback`: a visitor's rating of an answer or a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFeedback {
+    #[serde(alias = "conversationId")]
+    pub conversation_id: String,
+    /// The answer rated; the whole conversation when absent.
+    #[serde(default, alias = "messageId", skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// `up` or `down`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbs: Option<String>,
+    /// 1 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A visitor's feedback as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub id: String,
+    pub object: String,
+    pub chatbot_id: String,
+    pub conversation_id: String,
+    pub message_id: Option<String>,
+    pub thumbs: Option<String>,
+    pub rating: Option<i64>,
+    pub comment: Option<String>,
+    pub created_at: String,
+}
+
+/// `GET /api/v2/chatbots/{id}/suggestions?q=`: completions of a partly typed question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestions {
+    pub object: String,
+    pub query: String,
+    pub data: Vec<Suggestion>,
+}
+
+/// One completion and where it comes from: `question` (a Q&A pair), `frequent` (visitors ask
+/// it often) or `title` (a knowledge section).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub text: String,
+    pub source: String,
 }

@@ -183,6 +183,8 @@ test("an answer's Markdown becomes elements, links open safely in a new tab, and
     `<img src=x onerror="window.__pwned=1"> ![tracking pixel](${CUSTOMER_URL}/pixel.gif)`,
   ].join("\n");
   await page.route(`${PARLOR_URL}/widget/v1/chatbots/${BOT}/chat`, (route) => answerWith(route, sse(markdown)));
+  // The faked conversation does not exist on the server; the widget's live stream of it is faked too.
+  await page.route(/\/conversations\/conv_routed\/events/, (route) => answerWith(route, ""));
 
   await page.goto(customerPage({ open: "true" }));
   await ask(page, "Show me some Markdown");

@@ -17,6 +17,8 @@ pub struct Chatbot {
     pub welcome_message: String,
     /// [`Settings`] as JSON; read them with [`Chatbot::settings`].
     pub settings: String,
+    /// The model provider's API key, sealed (`secrets.rs`); never shown.
+    pub provider_key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -59,6 +61,17 @@ pub enum LeadCapture {
     BeforeChat,
 }
 
+/// Which model answers: the built-in responder (no key, no network) or an HTTP provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    #[default]
+    Builtin,
+    /// Any OpenAI-compatible `/v1/chat/completions` (OpenAI, Ollama, vLLM, llama.cpp, OpenRouter).
+    Openai,
+    Anthropic,
+}
+
 /// What the model may answer from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,6 +106,11 @@ pub struct Settings {
     pub answer_policy: AnswerPolicy,
     pub temperature: f64,
     pub max_tokens: u32,
+    pub provider: Provider,
+    /// The provider's base URL without `/v1`; the provider's own API when unset.
+    pub provider_base_url: Option<String>,
+    /// The provider's model name, such as `gpt-4o-mini` or `llama3.1`.
+    pub provider_model: Option<String>,
 }
 
 impl Default for Settings {
@@ -111,6 +129,9 @@ impl Default for Settings {
             answer_policy: AnswerPolicy::KnowledgeOnly,
             temperature: 0.3,
             max_tokens: 800,
+            provider: Provider::Builtin,
+            provider_base_url: None,
+            provider_model: None,
         }
     }
 }
@@ -135,6 +156,10 @@ pub struct ChatbotPatch {
     pub answer_policy: Option<AnswerPolicy>,
     pub temperature: Option<f64>,
     pub max_tokens: Option<u32>,
+    pub provider: Option<Provider>,
+    /// An http(s) base URL; the caller checks it against the outbound guard.
+    pub provider_base_url: Option<String>,
+    pub provider_model: Option<String>,
 }
 
 fn optional_text(value: &str, field: &str, max_chars: usize) -> Result<Option<String>> {
@@ -239,6 +264,25 @@ impl ChatbotPatch {
             }
             settings.max_tokens = max_tokens;
         }
+        if let Some(provider) = self.provider {
+            settings.provider = provider;
+        }
+        if let Some(url) = self.provider_base_url {
+            let url = url.trim().trim_end_matches('/');
+            let acceptable = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 2048
+                && !url.contains(char::is_whitespace);
+            if !url.is_empty() && !acceptable {
+                return Err(Error::Validation("provider_base_url must be an http:// or https:// URL".into()));
+            }
+            settings.provider_base_url = (!url.is_empty()).then(|| url.to_owned());
+        }
+        if let Some(model) = self.provider_model {
+            settings.provider_model = optional_text(&model, "provider_model", 200)?;
+        }
+        if settings.provider != Provider::Builtin && settings.provider_model.is_none() {
+            return Err(Error::Validation("provider_model is needed for the openai and anthropic providers".into()));
+        }
         chatbot.settings = serde_json::to_string(&settings).map_err(|err| Error::Internal(err.into()))?;
         Ok(())
     }
@@ -298,7 +342,8 @@ impl NewChatbot {
     }
 }
 
-const COLUMNS: &str = "id, workspace_id, name, website, welcome_message, settings, created_at, updated_at";
+const COLUMNS: &str =
+    "id, workspace_id, name, website, welcome_message, settings, provider_key, created_at, updated_at";
 
 /// Creates a chatbot in a workspace.
 pub async fn create_chatbot(db: &Db, workspace_id: &str, new: NewChatbot) -> Result<Chatbot> {
@@ -315,6 +360,7 @@ pub async fn create_chatbot_with_id(db: &Db, id: &str, workspace_id: &str, new: 
         website: new.website,
         welcome_message: new.welcome_message.unwrap_or_else(|| DEFAULT_WELCOME.to_owned()),
         settings: "{}".to_owned(),
+        provider_key: None,
         created_at: now,
         updated_at: now,
     };
@@ -416,6 +462,18 @@ pub async fn update_chatbot(db: &Db, chatbot: &mut Chatbot) -> Result<()> {
     Ok(())
 }
 
+/// Stores (or with `None` removes) a chatbot's sealed provider key.
+pub async fn set_provider_key(db: &Db, chatbot: &mut Chatbot, sealed: Option<String>) -> Result<()> {
+    sqlx::query("UPDATE chatbots SET provider_key = $1 WHERE id = $2 AND workspace_id = $3")
+        .bind(&sealed)
+        .bind(&chatbot.id)
+        .bind(&chatbot.workspace_id)
+        .execute(db.pool())
+        .await?;
+    chatbot.provider_key = sealed;
+    Ok(())
+}
+
 /// Deletes a chatbot and, through the schema's cascades, all of its data: conversations,
 /// messages and knowledge. Usage records stay, as billing history.
 pub async fn delete_chatbot(db: &Db, workspace_id: &str, id: &str) -> Result<()> {
@@ -450,6 +508,7 @@ mod tests {
             website: None,
             welcome_message: DEFAULT_WELCOME.into(),
             settings: "{}".into(),
+            provider_key: None,
             created_at: 0,
             updated_at: 0,
         }

@@ -70,6 +70,11 @@ pub struct Config {
     #[arg(long, env = "PARLOR_RESPONDER_DELAY_MS", default_value_t = 20)]
     pub responder_delay_ms: u64,
 
+    /// A conversation nobody wrote in for this long is ended (`conversation.ended`, reason
+    /// `inactivity`); a new message opens it again.
+    #[arg(long, env = "PARLOR_CONVERSATION_IDLE", default_value = "30m")]
+    pub conversation_idle: String,
+
     /// Key that encrypts stored secrets (webhook signing secrets, provider keys): 32 random
     /// bytes in base64. When unset, `secret.key` in the data directory is used (and created).
     /// Every process of one deployment must use the same key.
@@ -180,6 +185,7 @@ impl Config {
             widget_chat_per_minute: 10,
             trust_proxy: false,
             model_prices: String::new(),
+            conversation_idle: "30m".to_owned(),
             secret_key: None,
             outbound_allow: String::new(),
             webhook_timeout_secs: 15,

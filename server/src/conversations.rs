@@ -1,8 +1,54 @@
-//! Conversations and their messages, as owners and developers read and delete them. (The chat
-//! service writes them.)
+//! Conversations and their messages, as owners and developers read and delete them (the chat
+//! service writes them), and their lifecycle: escalation to a human, an agent's replies, tags,
+//! and the end (by the visitor, an agent, or inactivity).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::{Notify, watch};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{new_id, now_ms, rfc3339};
+use crate::webhooks::{self, events};
+
+/// Where a conversation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    /// A visitor asked for a human (or the chatbot handed over); agents reply in the inbox.
+    Escalated,
+    Ended,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Escalated => "escalated",
+            Status::Ended => "ended",
+        }
+    }
+}
+
+/// Who or what ended a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Visitor,
+    Agent,
+    Inactivity,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Visitor => "visitor",
+            EndReason::Agent => "agent",
+            EndReason::Inactivity => "inactivity",
+        }
+    }
+}
 
 /// A conversation with its message count.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,14 +57,27 @@ pub struct Conversation {
     pub chatbot_id: String,
     pub visitor_id: Option<String>,
     pub message_count: i64,
+    pub status: String,
+    pub ended_at: Option<i64>,
+    pub ended_reason: Option<String>,
+    pub escalated_at: Option<i64>,
+    /// The tags as a JSON array.
+    pub tags: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Conversation {
+    pub fn tag_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.tags).unwrap_or_default()
+    }
 }
 
 /// A stored message.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Message {
     pub id: String,
+    pub seq: i64,
     pub role: String,
     pub content: String,
     pub status: String,
@@ -29,7 +88,7 @@ pub struct Message {
 
 const COLUMNS: &str = "c.id, c.chatbot_id, c.visitor_id,
     (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
-    c.created_at, c.updated_at";
+    c.status, c.ended_at, c.ended_reason, c.escalated_at, c.tags, c.created_at, c.updated_at";
 
 /// A page of conversations, newest first.
 #[derive(Debug, Clone)]
@@ -101,7 +160,7 @@ pub async fn get_conversation(db: &Db, workspace_id: &str, id: &str) -> Result<C
 /// The messages of a conversation, oldest first.
 pub async fn list_messages(db: &Db, conversation_id: &str) -> Result<Vec<Message>> {
     Ok(sqlx::query_as(
-        "SELECT id, role, content, status, citations, created_at FROM messages
+        "SELECT id, seq, role, content, status, citations, created_at FROM messages
          WHERE conversation_id = $1 ORDER BY seq",
     )
     .bind(conversation_id)
@@ -123,7 +182,7 @@ pub async fn get_answer(db: &Db, owner: Owner<'_>, message_id: &str) -> Result<M
         Owner::Chatbot(id) => ("b.id = $2", id),
     };
     sqlx::query_as(&format!(
-        "SELECT m.id, m.role, m.content, m.status, m.citations, m.created_at
+        "SELECT m.id, m.seq, m.role, m.content, m.status, m.citations, m.created_at
          FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN chatbots b ON b.id = c.chatbot_id
          WHERE m.id = $1 AND m.role = 'assistant' AND {filter}"
     ))
@@ -139,4 +198,334 @@ pub async fn delete_conversation(db: &Db, workspace_id: &str, id: &str) -> Resul
     let conversation = get_conversation(db, workspace_id, id).await?;
     sqlx::query("DELETE FROM conversations WHERE id = $1").bind(&conversation.id).execute(db.pool()).await?;
     Ok(())
+}
+
+/// A conversation of one chatbot (for the widget, which knows only the chatbot); `NotFound`
+/// otherwise.
+pub async fn get_chatbot_conversation(db: &Db, chatbot_id: &str, id: &str) -> Result<Conversation> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM conversations c WHERE c.id = $1 AND c.chatbot_id = $2"))
+        .bind(id)
+        .bind(chatbot_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound("conversation"))
+}
+
+/// The workspace of a conversation's chatbot, for its events.
+async fn workspace_of(tx: &mut sqlx::Transaction<'_, sqlx::Any>, chatbot_id: &str) -> Result<String> {
+    Ok(sqlx::query_scalar("SELECT workspace_id FROM chatbots WHERE id = $1")
+        .bind(chatbot_id)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// Ends a conversation and emits `conversation.ended` with its message count. Returns whether
+/// it was still going (ending an ended conversation changes nothing).
+pub async fn end(db: &Db, conversation: &Conversation, reason: EndReason) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let ended = end_in(&mut tx, &conversation.id, &conversation.chatbot_id, reason, None).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+async fn end_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    chatbot_id: &str,
+    reason: EndReason,
+    idle_before: Option<i64>,
+) -> Result<bool> {
+    let now = now_ms();
+    // The idle check is repeated here, so that a message that arrived since the sweep looked
+    // keeps its conversation open.
+    let changed = sqlx::query(
+        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_reason = $2
+         WHERE id = $3 AND status <> 'ended' AND ($4 = 0 OR updated_at < $4)",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(id)
+    .bind(idle_before.unwrap_or(0))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let workspace = workspace_of(tx, chatbot_id).await?;
+    let data = json!({
+        "conversationId": id, "chatbotId": chatbot_id, "endedAt": rfc3339(now), "messageCount": count,
+        "reason": reason.as_str(),
+    });
+    webhooks::emit(tx, &workspace, events::CONVERSATION_ENDED, &data).await?;
+    Ok(true)
+}
+
+/// Ends the conversations (of every workspace) that nobody wrote in for `idle_ms`, at most
+/// `limit` at a time, and returns how many it ended. Safe to run in every process at once.
+pub async fn end_idle(db: &Db, idle_ms: i64, limit: i64) -> Result<usize> {
+    let before = now_ms() - idle_ms;
+    let idle: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, chatbot_id FROM conversations WHERE status <> 'ended' AND updated_at < $1
+         ORDER BY updated_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    let mut ended = 0;
+    for (id, chatbot_id) in idle {
+        let mut tx = db.begin().await?;
+        if end_in(&mut tx, &id, &chatbot_id, EndReason::Inactivity, Some(before)).await? {
+            ended += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(ended)
+}
+
+/// Hands a conversation to a human and emits `conversation.escalated`. Returns whether it
+/// changed (asking twice escalates once). An ended conversation is reopened, escalated.
+pub async fn escalate(db: &Db, conversation: &Conversation, reason: &str) -> Result<bool> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE conversations SET status = 'escalated', escalated_at = $1, ended_at = NULL, ended_reason = NULL,
+             updated_at = $1
+         WHERE id = $2 AND status <> 'escalated'",
+    )
+    .bind(now)
+    .bind(&conversation.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        let workspace = workspace_of(&mut tx, &conversation.chatbot_id).await?;
+        let data = json!({
+            "conversationId": conversation.id, "chatbotId": conversation.chatbot_id,
+            "visitorId": conversation.visitor_id, "reason": reason, "escalatedAt": rfc3339(now),
+        });
+        webhooks::emit(&mut tx, &workspace, events::CONVERSATION_ESCALATED, &data).await?;
+    }
+    tx.commit().await?;
+    Ok(changed == 1)
+}
+
+/// The longest agent reply, in characters.
+pub const MAX_REPLY_CHARS: usize = 4000;
+
+/// Stores a human agent's reply in a conversation and emits `admin.replied`. The visitor's
+/// open widget receives it through [`admin_messages_after`].
+pub async fn admin_reply(db: &Db, conversation: &Conversation, text: &str) -> Result<Message> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::Validation("message must not be empty".into()));
+    }
+    if text.chars().count() > MAX_REPLY_CHARS {
+        return Err(Error::Validation(format!("message must be at most {MAX_REPLY_CHARS} characters")));
+    }
+    let now = now_ms();
+    let id = new_id("msg");
+    let mut tx = db.begin().await?;
+    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $1")
+        .bind(&conversation.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at, heartbeat_at)
+         VALUES ($1, $2, $3, 'admin', $4, 'complete', $5, $5)",
+    )
+    .bind(&id)
+    .bind(&conversation.id)
+    .bind(seq)
+    .bind(text)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&conversation.id)
+        .execute(&mut *tx)
+        .await?;
+    let workspace = workspace_of(&mut tx, &conversation.chatbot_id).await?;
+    let data = json!({
+        "conversationId": conversation.id, "chatbotId": conversation.chatbot_id, "messageId": id,
+        "message": text, "sender": "admin", "createdAt": rfc3339(now),
+    });
+    webhooks::emit(&mut tx, &workspace, events::ADMIN_REPLIED, &data).await?;
+    tx.commit().await?;
+    Ok(Message {
+        id,
+        seq,
+        role: "admin".into(),
+        content: text.to_owned(),
+        status: "complete".into(),
+        citations: "[]".into(),
+        created_at: now,
+    })
+}
+
+/// The agents' messages of a conversation after position `after_seq`, oldest first: what a
+/// visitor's widget has not shown yet.
+pub async fn admin_messages_after(db: &Db, conversation_id: &str, after_seq: i64) -> Result<Vec<Message>> {
+    Ok(sqlx::query_as(
+        "SELECT id, seq, role, content, status, citations, created_at FROM messages
+         WHERE conversation_id = $1 AND role = 'admin' AND seq > $2 ORDER BY seq LIMIT 100",
+    )
+    .bind(conversation_id)
+    .bind(after_seq)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The most tags a conversation keeps, and the longest tag.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+
+/// Adds tags to a conversation, or replaces them all; returns the tags now.
+pub async fn set_tags(db: &Db, conversation: &Conversation, tags: &[String], replace: bool) -> Result<Vec<String>> {
+    let mut list = if replace { Vec::new() } else { conversation.tag_list() };
+    for tag in tags {
+        let tag = tag.trim();
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+            return Err(Error::Validation(format!("a tag must have 1 to {MAX_TAG_CHARS} characters")));
+        }
+        if !list.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            list.push(tag.to_owned());
+        }
+    }
+    if list.len() > MAX_TAGS {
+        return Err(Error::Validation(format!("a conversation can have at most {MAX_TAGS} tags")));
+    }
+    let text = serde_json::to_string(&list).map_err(|err| Error::Internal(err.into()))?;
+    sqlx::query("UPDATE conversations SET tags = $1 WHERE id = $2")
+        .bind(text)
+        .bind(&conversation.id)
+        .execute(db.pool())
+        .await?;
+    Ok(list)
+}
+
+/// Wakes this process's live conversation streams when an agent replies or a status changes,
+/// so that a visitor's widget shows it at once; streams of other processes see it at their
+/// next poll. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Updates(Arc<Notify>);
+
+impl Updates {
+    pub fn notify(&self) {
+        self.0.notify_waiters();
+    }
+
+    /// A future that completes at the next [`Updates::notify`]; it counts from its creation, so
+    /// create it before looking at the database.
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.0.notified()
+    }
+}
+
+/// Ends idle conversations until `stop` turns true, looking every quarter of `idle` (at most a
+/// minute apart).
+pub async fn sweep_idle(db: Db, idle: Duration, webhooks: webhooks::Signal, mut stop: watch::Receiver<bool>) {
+    let every = (idle / 4).clamp(Duration::from_millis(200), Duration::from_secs(60));
+    let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX / 2);
+    loop {
+        match end_idle(&db, idle_ms, 500).await {
+            Ok(0) => {}
+            Ok(count) => {
+                tracing::info!(count, "ended idle conversations");
+                webhooks.notify();
+                // A full batch means more may be waiting: look again at once.
+                if count == 500 {
+                    continue;
+                }
+            }
+            Err(err) => tracing::warn!(error = ?err, "could not end idle conversations"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// A conversation as plain text, one line per message: `[time] Who: text`.
+pub fn transcript(conversation: &Conversation, messages: &[Message]) -> String {
+    let mut out = format!("Conversation {} ({})\n\n", conversation.id, rfc3339(conversation.created_at));
+    for message in messages {
+        let who = match message.role.as_str() {
+            "user" => "Visitor",
+            "assistant" => "Bot",
+            "admin" => "Agent",
+            other => other,
+        };
+        out.push_str(&format!("[{}] {who}: {}\n", rfc3339(message.created_at), message.content));
+    }
+    out
+}
+
+/// The CSV columns of exported messages.
+pub const CSV_HEADER: [&str; 6] = ["conversation_id", "message_id", "created_at", "role", "status", "content"];
+
+/// Writes messages as CSV rows (after [`CSV_HEADER`]), with cells that a spreadsheet would run
+/// as a formula made inert.
+pub fn write_csv_rows<W: std::io::Write>(
+    writer: &mut csv::Writer<W>,
+    conversation: &Conversation,
+    messages: &[Message],
+) -> Result<()> {
+    for message in messages {
+        let created = rfc3339(message.created_at);
+        let content = inert_cell(&message.content);
+        writer
+            .write_record([
+                conversation.id.as_str(),
+                message.id.as_str(),
+                created.as_str(),
+                message.role.as_str(),
+                message.status.as_str(),
+                content.as_ref(),
+            ])
+            .map_err(|err| Error::Internal(err.into()))?;
+    }
+    Ok(())
+}
+
+/// A CSV cell that spreadsheets will not run as a formula: one starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading apostrophe (the OWASP advice).
+pub fn inert_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The most conversations one bulk export holds.
+pub const MAX_EXPORT: i64 = 10_000;
+
+/// A chatbot's conversations (newest first, at most [`MAX_EXPORT`]) with their messages.
+pub async fn export_all(db: &Db, chatbot_id: &str) -> Result<Vec<(Conversation, Vec<Message>)>> {
+    let list: Vec<Conversation> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM conversations c WHERE c.chatbot_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2"
+    ))
+    .bind(chatbot_id)
+    .bind(MAX_EXPORT + 1)
+    .fetch_all(db.pool())
+    .await?;
+    if i64::try_from(list.len()).unwrap_or(i64::MAX) > MAX_EXPORT {
+        return Err(Error::Validation(format!(
+            "this chatbot has more than {MAX_EXPORT} conversations; export them one page at a time with the list endpoint"
+        )));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for conversation in list {
+        let messages = list_messages(db, &conversation.id).await?;
+        out.push((conversation, messages));
+    }
+    Ok(out)
 }

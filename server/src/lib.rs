@@ -10,15 +10,18 @@ pub mod conversations;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod keys;
 pub mod knowledge;
+pub mod leads;
 pub mod outbound;
 pub mod portal;
 pub mod ratelimit;
 pub mod router;
 pub mod secrets;
 pub mod state;
+pub mod suggestions;
 pub mod telemetry;
 pub mod usage;
 pub mod webhooks;
@@ -61,6 +64,13 @@ pub async fn run_with_model(
 ) -> anyhow::Result<()> {
     let plans = ratelimit::parse_plans(&config.plans)?;
     let prices = usage::PriceList::parse(&config.model_prices)?;
+    let idle = humantime::parse_duration(config.conversation_idle.trim()).map_err(|_| {
+        Error::Validation(format!(
+            "PARLOR_CONVERSATION_IDLE: `{}` is not a duration such as 30m",
+            config.conversation_idle
+        ))
+    })?;
+    let delivery = webhooks::dispatch::DeliverySettings::from_config(&config)?;
     let db = db::Db::connect_with(&config.storage(), config.database.db_max_connections).await?;
     db.migrate().await?;
 
@@ -68,19 +78,17 @@ pub async fn run_with_model(
     secrets.check_against(&db).await?;
     let policy = Arc::new(outbound::OutboundPolicy::parse(&config.outbound_allow)?);
     let signal = webhooks::Signal::default();
-    let dispatcher = webhooks::dispatch::Dispatcher::new(
-        db.clone(),
-        secrets.clone(),
-        &policy,
-        webhooks::dispatch::DeliverySettings::from_config(&config)?,
-        signal.clone(),
-    )?;
+    let dispatcher =
+        webhooks::dispatch::Dispatcher::new(db.clone(), secrets.clone(), &policy, delivery, signal.clone())?;
+    let signal_for_sweeper = signal.clone();
+    let (secrets_for_models, policy_for_models) = (secrets.clone(), policy.clone());
     let webhooks = webhooks::Webhooks::new(db.clone(), secrets, policy, signal);
 
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
     let tasks = TaskTracker::new();
-    let chat = chat::service::ChatService::new(db.clone(), model, tasks.clone(), prices, webhooks.signal().clone());
+    let models = chat::models::Models::new(model, secrets_for_models, (*policy_for_models).clone());
+    let chat = chat::service::ChatService::new(db.clone(), models, tasks.clone(), prices, webhooks.signal().clone());
     let state = AppState::new(config.clone(), db.clone(), chat, &public_url, plans, webhooks);
     let app = router::build(state);
 
@@ -91,6 +99,7 @@ pub async fn run_with_model(
         let _ = stop_tx.send(true);
     });
     let dispatching = tokio::spawn(dispatcher.run(stop_rx.clone()));
+    let sweeping = tokio::spawn(conversations::sweep_idle(db.clone(), idle, signal_for_sweeper, stop_rx.clone()));
 
     let mut demo_server = None;
     if let Some(demo_addr) = config.demo_addr {
@@ -132,6 +141,7 @@ pub async fn run_with_model(
     if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
         tracing::warn!("answers still generating at the deadline were abandoned");
     }
+    sweeping.abort();
     if tokio::time::timeout(grace, dispatching).await.is_err() {
         tracing::warn!("webhook deliveries still in flight at the deadline were abandoned; they are sent again later");
     }

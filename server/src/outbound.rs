@@ -190,6 +190,16 @@ pub enum Redirects {
     Follow(usize),
 }
 
+/// A client builder whose every connection passes the guard (no proxies, guarded resolver,
+/// redirects refused); callers add their timeouts.
+pub fn builder(policy: &OutboundPolicy) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver { policy: Arc::new(policy.clone()) }))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Parlor/", env!("CARGO_PKG_VERSION")))
+}
+
 /// Builds an HTTP client whose every connection passes the guard.
 pub fn client(policy: &OutboundPolicy, timeout: Duration, redirects: Redirects) -> Result<reqwest::Client> {
     let policy = Arc::new(policy.clone());

@@ -41,6 +41,14 @@ pub fn build(state: AppState) -> Router {
             "/api/v2/conversations/{id}",
             get(conversations::get_conversation).delete(conversations::delete_conversation),
         )
+        .route("/api/v2/chatbots/{id}/conversations/export", get(conversations::export_chatbot_conversations))
+        .route("/api/v2/conversations/{id}/export", get(conversations::export_conversation))
+        .route("/api/conversations/{id}/export", get(conversations::export_conversation))
+        .route("/api/v2/conversations/{id}/end", post(conversations::end_conversation))
+        .route("/api/v2/conversations/{id}/reply", post(conversations::reply_to_conversation))
+        .route("/api/conversations/{id}/reply", post(conversations::reply_to_conversation))
+        .route("/api/v2/conversations/{id}/tags", post(conversations::set_conversation_tags))
+        .route("/api/conversations/{id}/tags", post(conversations::set_conversation_tags))
         .route("/api/v2/chatbots/{id}/chat", post(chat::send_chat_message))
         .route("/api/v2/messages/{id}/stream", get(chat::resume_chat_reply))
         .route("/api/v2/messages/{id}/stop", post(chat::stop_chat_reply))
@@ -49,6 +57,7 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/knowledge", get(knowledge::list_knowledge).post(knowledge::create_knowledge))
         .route("/api/v2/knowledge/{id}", get(knowledge::get_knowledge).delete(knowledge::delete_knowledge))
         .route("/api/v2/chatbots/{id}/knowledge/search", post(knowledge::search_knowledge))
+        .route("/api/v2/chatbots/{id}/suggestions", get(knowledge::suggest_questions))
         .route("/api/v2/chatbots/{id}/leads", get(leads::list_leads))
         .route("/api/v2/chatbots/{id}/feedback", get(feedback::list_feedback))
         .route("/api/v2/contacts", get(leads::list_contacts).post(leads::create_contact))
@@ -96,6 +105,15 @@ pub fn build(state: AppState) -> Router {
             post(feedback::create_widget_feedback)
                 .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_widget_chat)),
         )
+        .route(
+            "/widget/v1/chatbots/{id}/conversations/{conversation_id}/events",
+            get(widget::follow_widget_conversation),
+        )
+        .route(
+            "/widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate",
+            post(widget::escalate_widget_conversation),
+        )
+        .route("/widget/v1/chatbots/{id}/conversations/{conversation_id}/end", post(widget::end_widget_conversation))
         .route("/widget/v1/chatbots/{id}/messages/{message_id}/stream", get(widget::resume_widget_reply))
         .route("/widget/v1/chatbots/{id}/messages/{message_id}/stop", post(widget::stop_widget_reply))
         .route("/widget/{*rest}", any(api_not_found))

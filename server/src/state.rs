@@ -23,6 +23,9 @@ pub struct AppState {
     /// The API rate-limit plans; the first is the default.
     pub plans: Arc<Vec<Plan>>,
     pub webhooks: Webhooks,
+    /// Wakes live conversation streams (agents' replies, status changes).
+    pub updates: crate::conversations::Updates,
+    pub suggestions: crate::suggestions::Suggestions,
 }
 
 impl AppState {
@@ -50,7 +53,17 @@ impl AppState {
             api_base: format!("{public_url}/api"),
             public_url: public_url.to_owned(),
         };
-        AppState { chat, config: Arc::new(config), db, leptos, server_info, plans: Arc::new(plans), webhooks }
+        AppState {
+            chat,
+            config: Arc::new(config),
+            db,
+            leptos,
+            server_info,
+            plans: Arc::new(plans),
+            webhooks,
+            updates: crate::conversations::Updates::default(),
+            suggestions: crate::suggestions::Suggestions::default(),
+        }
     }
 
     /// The limits of a plan by name; an unknown name gets the default (first) plan's limits.

@@ -56,7 +56,7 @@ fn citations_json(citations: Vec<Citation>) -> Vec<wire::Citation> {
         .collect()
 }
 
-fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
+pub(crate) fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
     // Serialising these plain structs cannot fail; an empty object keeps the stream valid if it did.
     Event::default().event(name).data(serde_json::to_string(data).unwrap_or_else(|_| "{}".into()))
 }
@@ -92,7 +92,13 @@ fn sse_response(first: Option<Event>, message_id: String, events: BoxStream<'sta
             json_event(events::ERROR, &wire::ChatStreamError { code: "MODEL_ERROR".into(), message })
         }
     });
-    let stream = futures::stream::iter(first).chain(rest).map(Ok::<_, Infallible>);
+    sse(futures::stream::iter(first).chain(rest))
+}
+
+/// Events as an SSE response. Comments keep idle connections alive; buffering proxies are told
+/// not to buffer.
+pub(crate) fn sse(events: impl futures::Stream<Item = Event> + Send + 'static) -> Response {
+    let stream = events.map(Ok::<_, Infallible>);
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive"))
         .into_response();
@@ -110,7 +116,7 @@ pub struct ResumeParams {
     after: Option<u64>,
 }
 
-fn resume_point(headers: &HeaderMap, params: &ResumeParams) -> Result<u64, Error> {
+pub(crate) fn resume_point(headers: &HeaderMap, params: &ResumeParams) -> Result<u64, Error> {
     match headers.get("last-event-id") {
         Some(value) => value
             .to_str()

@@ -21,7 +21,7 @@ pub fn chatbot_json(chatbot: &Chatbot) -> wire::Chatbot {
         name: chatbot.name.clone(),
         website: chatbot.website.clone(),
         welcome_message: chatbot.welcome_message.clone(),
-        settings: settings_json(&chatbot.settings()),
+        settings: settings_json(&chatbot.settings(), chatbot.provider_key.is_some()),
         created_at: rfc3339(chatbot.created_at),
         updated_at: rfc3339(chatbot.updated_at),
     }
@@ -45,7 +45,7 @@ fn parse_choice<T: serde::de::DeserializeOwned>(
     .transpose()
 }
 
-fn settings_json(settings: &Settings) -> wire::ChatbotSettings {
+fn settings_json(settings: &Settings, key_set: bool) -> wire::ChatbotSettings {
     wire::ChatbotSettings {
         personality: settings.personality.clone(),
         starter_questions: settings.starter_questions.clone(),
@@ -60,6 +60,10 @@ fn settings_json(settings: &Settings) -> wire::ChatbotSettings {
         answer_policy: name_of(&settings.answer_policy),
         temperature: settings.temperature,
         max_tokens: settings.max_tokens,
+        provider: name_of(&settings.provider),
+        provider_base_url: settings.provider_base_url.clone(),
+        provider_model: settings.provider_model.clone(),
+        provider_api_key_set: key_set,
     }
 }
 
@@ -89,9 +93,27 @@ pub async fn update_chatbot(
         allowed_origins: body.allowed_origins,
         temperature: body.temperature,
         max_tokens: body.max_tokens,
+        provider: parse_choice("provider", body.provider, "builtin, openai, anthropic")?,
+        provider_base_url: body.provider_base_url,
+        provider_model: body.provider_model,
+    };
+    if let Some(url) = patch.provider_base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        // A provider URL is a request Parlor makes for the caller: it must pass the SSRF guard.
+        state.chat.models().check_base_url(url).await?;
+    }
+    let key = match body.provider_api_key.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(key) if key.len() > 500 || key.contains(char::is_whitespace) => {
+            return Err(Error::Validation("provider_api_key must be one token of at most 500 characters".into()));
+        }
+        Some(key) => Some(Some(state.chat.models().seal_key(&chatbot.id, key))),
     };
     patch.apply(&mut chatbot)?;
     chatbots::update_chatbot(&state.db, &mut chatbot).await?;
+    if let Some(sealed) = key {
+        chatbots::set_provider_key(&state.db, &mut chatbot, sealed).await?;
+    }
     Ok(Json(chatbot_json(&chatbot)))
 }
 

@@ -2,27 +2,47 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use parlor_app::wire;
 
 use super::chatbots::ListParams;
-use super::extract::{AppPath, AppQuery, Authenticated};
+use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use crate::chatbots;
-use crate::conversations::{self, Conversation};
+use crate::conversations::{self, Conversation, EndReason};
 use crate::error::Error;
 use crate::ids::rfc3339;
 use crate::keys::Scope;
 use crate::state::AppState;
 
-fn conversation_json(conversation: &Conversation) -> wire::Conversation {
+pub fn conversation_json(conversation: &Conversation) -> wire::Conversation {
     wire::Conversation {
         id: conversation.id.clone(),
         object: "conversation".into(),
         chatbot_id: conversation.chatbot_id.clone(),
         visitor_id: conversation.visitor_id.clone(),
         message_count: conversation.message_count,
+        status: conversation.status.clone(),
+        ended_at: conversation.ended_at.map(rfc3339),
+        ended_reason: conversation.ended_reason.clone(),
+        escalated_at: conversation.escalated_at.map(rfc3339),
+        tags: conversation.tag_list(),
         created_at: rfc3339(conversation.created_at),
         updated_at: rfc3339(conversation.updated_at),
+    }
+}
+
+/// A stored message as the API shows it.
+pub fn message_json(m: conversations::Message) -> wire::StoredMessage {
+    wire::StoredMessage {
+        id: m.id,
+        object: "message".into(),
+        role: m.role,
+        content: m.content,
+        status: m.status,
+        // Stored citations were written by this server; unreadable ones show as none.
+        citations: serde_json::from_str(&m.citations).unwrap_or_default(),
+        created_at: rfc3339(m.created_at),
     }
 }
 
@@ -56,19 +76,7 @@ pub async fn get_conversation(
     let messages = conversations::list_messages(&state.db, &conversation.id).await?;
     Ok(Json(wire::ConversationDetail {
         conversation: conversation_json(&conversation),
-        messages: messages
-            .into_iter()
-            .map(|m| wire::StoredMessage {
-                id: m.id,
-                object: "message".into(),
-                role: m.role,
-                content: m.content,
-                status: m.status,
-                // Stored citations were written by this server; unreadable ones show as none.
-                citations: serde_json::from_str(&m.citations).unwrap_or_default(),
-                created_at: rfc3339(m.created_at),
-            })
-            .collect(),
+        messages: messages.into_iter().map(message_json).collect(),
     }))
 }
 
@@ -81,4 +89,144 @@ pub async fn delete_conversation(
     caller.require(Scope::ConversationsWrite)?;
     conversations::delete_conversation(&state.db, &caller.workspace_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v2/conversations/{id}/end`: an agent ends the conversation.
+pub async fn end_conversation(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<wire::Conversation>, Error> {
+    caller.require(Scope::ConversationsWrite)?;
+    let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
+    if conversations::end(&state.db, &conversation, EndReason::Agent).await? {
+        state.webhooks.signal().notify();
+        state.updates.notify();
+    }
+    let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
+    Ok(Json(conversation_json(&conversation)))
+}
+
+/// `POST /api/v2/conversations/{id}/reply` (seed 002: `/api/conversations/{id}/reply`): a human
+/// agent's reply; the visitor's open widget shows it at once.
+pub async fn reply_to_conversation(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::AdminReply>,
+) -> Result<(StatusCode, Json<wire::StoredMessage>), Error> {
+    caller.require(Scope::ConversationsWrite)?;
+    let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
+    let message = conversations::admin_reply(&state.db, &conversation, &body.message).await?;
+    state.webhooks.signal().notify();
+    state.updates.notify();
+    Ok((StatusCode::CREATED, Json(message_json(message))))
+}
+
+/// `POST /api/v2/conversations/{id}/tags` (seed 002: `/api/conversations/{id}/tags`): adds
+/// tags, or replaces them with `"mode": "replace"`.
+pub async fn set_conversation_tags(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::SetTags>,
+) -> Result<Json<wire::Tags>, Error> {
+    caller.require(Scope::ConversationsWrite)?;
+    let replace = match body.mode.as_deref() {
+        None | Some("add") => false,
+        Some("replace") => true,
+        Some(other) => return Err(Error::Validation(format!("mode must be \"add\" or \"replace\", not {other:?}"))),
+    };
+    let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
+    let tags = conversations::set_tags(&state.db, &conversation, &body.tags, replace).await?;
+    Ok(Json(wire::Tags { object: "tags".into(), conversation_id: conversation.id, tags }))
+}
+
+/// `format`: `json` (the default), `csv` or `transcript` (one conversation only).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    format: Option<String>,
+}
+
+fn download(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn csv_bytes(items: &[(Conversation, Vec<conversations::Message>)]) -> Result<Vec<u8>, Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(conversations::CSV_HEADER).map_err(|err| Error::Internal(err.into()))?;
+    for (conversation, messages) in items {
+        conversations::write_csv_rows(&mut writer, conversation, messages)?;
+    }
+    writer.into_inner().map_err(|err| Error::Internal(anyhow::anyhow!("cannot finish the CSV: {err}")))
+}
+
+fn detail_json(conversation: &Conversation, messages: Vec<conversations::Message>) -> wire::ConversationDetail {
+    wire::ConversationDetail {
+        conversation: conversation_json(conversation),
+        messages: messages.into_iter().map(message_json).collect(),
+    }
+}
+
+/// `GET /api/v2/conversations/{id}/export?format=csv|json|transcript` (seed 002:
+/// `/api/conversations/{id}/export`): one conversation as a download.
+pub async fn export_conversation(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppQuery(params): AppQuery<ExportParams>,
+) -> Result<Response, Error> {
+    caller.require(Scope::ConversationsRead)?;
+    let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
+    let messages = conversations::list_messages(&state.db, &conversation.id).await?;
+    match params.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let body = serde_json::to_vec_pretty(&detail_json(&conversation, messages))
+                .map_err(|err| Error::Internal(err.into()))?;
+            Ok(download("application/json", &format!("{id}.json"), body))
+        }
+        "csv" => Ok(download("text/csv; charset=utf-8", &format!("{id}.csv"), csv_bytes(&[(conversation, messages)])?)),
+        "transcript" => Ok(download(
+            "text/plain; charset=utf-8",
+            &format!("{id}.txt"),
+            conversations::transcript(&conversation, &messages).into_bytes(),
+        )),
+        other => Err(Error::Validation(format!("format must be json, csv or transcript, not {other:?}"))),
+    }
+}
+
+/// `GET /api/v2/chatbots/{id}/conversations/export?format=csv|json`: every conversation of a
+/// chatbot with its messages.
+pub async fn export_chatbot_conversations(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(chatbot_id): AppPath<String>,
+    AppQuery(params): AppQuery<ExportParams>,
+) -> Result<Response, Error> {
+    caller.require(Scope::ConversationsRead)?;
+    let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &chatbot_id).await?;
+    let format = params.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv") {
+        return Err(Error::Validation(format!("format must be json or csv, not {format:?}")));
+    }
+    let items = conversations::export_all(&state.db, &chatbot.id).await?;
+    if format == "csv" {
+        return Ok(download(
+            "text/csv; charset=utf-8",
+            &format!("{}-conversations.csv", chatbot.id),
+            csv_bytes(&items)?,
+        ));
+    }
+    let list: Vec<wire::ConversationDetail> =
+        items.into_iter().map(|(conversation, messages)| detail_json(&conversation, messages)).collect();
+    let body = serde_json::to_vec_pretty(&list).map_err(|err| Error::Internal(err.into()))?;
+    Ok(download("application/json", &format!("{}-conversations.json", chatbot.id), body))
 }

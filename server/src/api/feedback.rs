@@ -1,20 +1,72 @@
-//! Feedback: a visitor's rating of an answer or a conversation. STUB: to be written.
+//! Feedback: a visitor's rating of an answer or a conversation, sent from the widget
+//! (`POST /widget/v1/chatbots/{id}/feedback`) and listed per chatbot
+//! (`GET /api/v2/chatbots/{id}/feedback`).
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use parlor_app::wire;
 
+use super::chatbots::ListParams;
+use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
+use crate::chatbots;
 use crate::error::Error;
+use crate::feedback::{self, Feedback, NewFeedback};
+use crate::ids::rfc3339;
+use crate::keys::Scope;
 use crate::state::AppState;
 
-/// `POST /widget/v1/chatbots/{id}/feedback`.
-pub async fn create_widget_feedback(
-    State(_state): State<AppState>,
-) -> Result<(StatusCode, Json<serde_json::Value>), Error> {
-    Err(Error::NotFound("feedback"))
+/// The API shape of feedback.
+pub fn feedback_json(feedback: &Feedback) -> wire::Feedback {
+    wire::Feedback {
+        id: feedback.id.clone(),
+        object: "feedback".into(),
+        chatbot_id: feedback.chatbot_id.clone(),
+        conversation_id: feedback.conversation_id.clone(),
+        message_id: feedback.message_id.clone(),
+        thumbs: feedback.thumbs.clone(),
+        rating: feedback.rating,
+        comment: feedback.comment.clone(),
+        created_at: rfc3339(feedback.created_at),
+    }
 }
 
-/// `GET /api/v2/chatbots/{id}/feedback`.
-pub async fn list_feedback(State(_state): State<AppState>) -> Result<Json<serde_json::Value>, Error> {
-    Err(Error::NotFound("feedback"))
+/// `POST /widget/v1/chatbots/{id}/feedback`: stores a visitor's rating and answers 201 with it.
+pub async fn create_widget_feedback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::CreateFeedback>,
+) -> Result<(StatusCode, Json<wire::Feedback>), Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    super::widget::check_origin(&chatbot.settings(), &headers)?;
+    let new = NewFeedback::parse(
+        body.conversation_id,
+        body.message_id,
+        body.thumbs.as_deref(),
+        body.rating,
+        body.comment.as_deref(),
+    )?;
+    let feedback = feedback::create_feedback(&state.db, &chatbot, new).await?;
+    state.webhooks.signal().notify();
+    tracing::info!(feedback_id = %feedback.id, chatbot_id = %chatbot.id, "feedback received");
+    Ok((StatusCode::CREATED, Json(feedback_json(&feedback))))
+}
+
+/// `GET /api/v2/chatbots/{id}/feedback`: the chatbot's feedback, newest first, paginated by cursor.
+pub async fn list_feedback(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppQuery(params): AppQuery<ListParams>,
+) -> Result<Json<wire::Page<wire::Feedback>>, Error> {
+    caller.require(Scope::ConversationsRead)?;
+    let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
+    let page = feedback::list_feedback(&state.db, &chatbot.id, params.limit()?, params.cursor()).await?;
+    Ok(Json(wire::Page {
+        object: "list".into(),
+        data: page.items.iter().map(feedback_json).collect(),
+        has_more: page.next_cursor.is_some(),
+        next_cursor: page.next_cursor,
+    }))
 }

@@ -135,3 +135,33 @@ pub async fn search_knowledge(
             .collect(),
     ))
 }
+
+/// `q` (what the visitor typed so far) and `limit` (1 to 20, default 5).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestParams {
+    q: String,
+    limit: Option<usize>,
+}
+
+/// `GET /api/v2/chatbots/{id}/suggestions?q=`: completions of a partly typed question from the
+/// chatbot's Q&A questions, frequent visitor questions and knowledge titles.
+pub async fn suggest_questions(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppQuery(params): AppQuery<SuggestParams>,
+) -> Result<Json<wire::Suggestions>, Error> {
+    caller.require(Scope::KnowledgeRead)?;
+    let limit = params.limit.unwrap_or(5);
+    if !(1..=20).contains(&limit) {
+        return Err(Error::Validation("limit must be between 1 and 20".into()));
+    }
+    let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
+    let found = state.suggestions.suggest(&state.db, &chatbot.id, &params.q, limit).await?;
+    Ok(Json(wire::Suggestions {
+        object: "list".into(),
+        query: params.q,
+        data: found.into_iter().map(|s| wire::Suggestion { text: s.text, source: s.kind.as_str().into() }).collect(),
+    }))
+}

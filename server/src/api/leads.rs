@@ -1,49 +1,447 @@
-//! Leads (what visitors submit in the widget) and contacts (the people a workspace knows).
-//! STUB: to be written.
+//! Leads (what visitors submit in the widget) and contacts (the people a workspace knows):
+//! `POST /widget/v1/chatbots/{id}/leads`, `GET /api/v2/chatbots/{id}/leads` and
+//! `/api/v2/contacts`, with import and export as JSON or CSV.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use parlor_app::wire;
+use serde::Deserialize;
+use serde_json::Value;
 
+use super::chatbots::ListParams;
+use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
+use crate::chatbots;
 use crate::error::Error;
+use crate::ids::rfc3339;
+use crate::keys::Scope;
+use crate::leads::{self, Attributes, Contact, ContactDetails, ContactPatch, Lead, MAX_IMPORT_ROWS, NewLead};
 use crate::state::AppState;
 
-/// `POST /widget/v1/chatbots/{id}/leads`.
-pub async fn create_widget_lead(State(_state): State<AppState>) -> Result<(StatusCode, Json<serde_json::Value>), Error> {
-    Err(Error::NotFound("lead"))
+/// The API shape of a lead.
+pub fn lead_json(lead: &Lead) -> wire::Lead {
+    wire::Lead {
+        id: lead.id.clone(),
+        object: "lead".into(),
+        chatbot_id: lead.chatbot_id.clone(),
+        conversation_id: lead.conversation_id.clone(),
+        contact_id: lead.contact_id.clone(),
+        name: lead.name.clone(),
+        email: lead.email.clone(),
+        phone: lead.phone.clone(),
+        fields: lead.fields(),
+        created_at: rfc3339(lead.created_at),
+    }
 }
 
-/// `GET /api/v2/chatbots/{id}/leads`.
-pub async fn list_leads(State(_state): State<AppState>) -> Result<Json<serde_json::Value>, Error> {
-    Err(Error::NotFound("lead"))
+/// The API shape of a contact.
+pub fn contact_json(contact: &Contact) -> wire::Contact {
+    wire::Contact {
+        id: contact.id.clone(),
+        object: "contact".into(),
+        email: contact.email.clone(),
+        name: contact.name.clone(),
+        phone: contact.phone.clone(),
+        attributes: contact.attributes(),
+        created_at: rfc3339(contact.created_at),
+        updated_at: rfc3339(contact.updated_at),
+    }
 }
 
-/// `GET /api/v2/contacts`.
-pub async fn list_contacts(State(_state): State<AppState>) -> Result<Json<serde_json::Value>, Error> {
-    Err(Error::NotFound("contact"))
+fn page<T, U>(items: &[T], next_cursor: Option<String>, shape: impl Fn(&T) -> U) -> wire::Page<U> {
+    wire::Page {
+        object: "list".into(),
+        data: items.iter().map(shape).collect(),
+        has_more: next_cursor.is_some(),
+        next_cursor,
+    }
 }
 
-/// `POST /api/v2/contacts`.
-pub async fn create_contact(State(_state): State<AppState>) -> Result<(StatusCode, Json<serde_json::Value>), Error> {
-    Err(Error::NotFound("contact"))
+/// `POST /widget/v1/chatbots/{id}/leads`: a visitor's details; creates or updates their contact
+/// and answers 201 with the lead.
+pub async fn create_widget_lead(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::CreateLead>,
+) -> Result<(StatusCode, Json<wire::Lead>), Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    super::widget::check_origin(&chatbot.settings(), &headers)?;
+    let new =
+        NewLead::parse(body.conversation_id, body.name.as_deref(), &body.email, body.phone.as_deref(), body.fields)?;
+    let lead = leads::submit_lead(&state.db, &chatbot, new).await?;
+    state.webhooks.signal().notify();
+    tracing::info!(lead_id = %lead.id, chatbot_id = %chatbot.id, "lead submitted");
+    Ok((StatusCode::CREATED, Json(lead_json(&lead))))
+}
+
+/// `GET /api/v2/chatbots/{id}/leads`: the chatbot's leads, newest first, paginated by cursor.
+pub async fn list_leads(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppQuery(params): AppQuery<ListParams>,
+) -> Result<Json<wire::Page<wire::Lead>>, Error> {
+    caller.require(Scope::LeadsRead)?;
+    let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
+    let found = leads::list_leads(&state.db, &chatbot.id, params.limit()?, params.cursor()).await?;
+    Ok(Json(page(&found.items, found.next_cursor, lead_json)))
+}
+
+/// `limit`, `cursor` and `email` (only the contact with this address).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    email: Option<String>,
+}
+
+/// `GET /api/v2/contacts`: the workspace's contacts, newest first, paginated by cursor.
+pub async fn list_contacts(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppQuery(params): AppQuery<ContactListParams>,
+) -> Result<Json<wire::Page<wire::Contact>>, Error> {
+    caller.require(Scope::ContactsRead)?;
+    let email = params.email.filter(|e| !e.trim().is_empty());
+    let list = ListParams::new(params.limit, params.cursor);
+    let found =
+        leads::list_contacts(&state.db, &caller.workspace_id, email.as_deref(), list.limit()?, list.cursor()).await?;
+    Ok(Json(page(&found.items, found.next_cursor, contact_json)))
+}
+
+/// `POST /api/v2/contacts`: creates a contact; 409 when the email is taken.
+pub async fn create_contact(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppJson(body): AppJson<wire::CreateContact>,
+) -> Result<(StatusCode, Json<wire::Contact>), Error> {
+    caller.require(Scope::ContactsWrite)?;
+    let details = ContactDetails::parse(&body.email, body.name.as_deref(), body.phone.as_deref(), body.attributes)?;
+    let contact = leads::create_contact(&state.db, &caller.workspace_id, &details).await?;
+    state.webhooks.signal().notify();
+    Ok((StatusCode::CREATED, Json(contact_json(&contact))))
 }
 
 /// `GET /api/v2/contacts/{id}`.
-pub async fn get_contact(State(_state): State<AppState>) -> Result<Json<serde_json::Value>, Error> {
-    Err(Error::NotFound("contact"))
+pub async fn get_contact(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<wire::Contact>, Error> {
+    caller.require(Scope::ContactsRead)?;
+    let contact = leads::get_contact(&state.db, &caller.workspace_id, &id).await?;
+    Ok(Json(contact_json(&contact)))
 }
 
-/// `PATCH /api/v2/contacts/{id}`.
-pub async fn update_contact(State(_state): State<AppState>) -> Result<Json<serde_json::Value>, Error> {
-    Err(Error::NotFound("contact"))
+/// `PATCH /api/v2/contacts/{id}`: changes the name or phone and merges the attributes.
+pub async fn update_contact(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::UpdateContact>,
+) -> Result<Json<wire::Contact>, Error> {
+    caller.require(Scope::ContactsWrite)?;
+    let patch = ContactPatch::parse(body.name.as_deref(), body.phone.as_deref(), body.attributes)?;
+    let contact = leads::update_contact(&state.db, &caller.workspace_id, &id, &patch).await?;
+    state.webhooks.signal().notify();
+    Ok(Json(contact_json(&contact)))
 }
 
-/// `POST /api/v2/contacts/import`.
-pub async fn import_contacts(State(_state): State<AppState>) -> Result<Json<serde_json::Value>, Error> {
-    Err(Error::NotFound("contact"))
+/// `POST /api/v2/contacts/import`: a JSON array of contacts, or CSV with `Content-Type:
+/// text/csv`. Creates or updates a contact per row; bad rows are reported and the rest kept.
+pub async fn import_contacts(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<wire::ImportResult>, Error> {
+    caller.require(Scope::ContactsWrite)?;
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge("the request body is too large".into()),
+        _ => Error::BadRequest(rejection.body_text()),
+    })?;
+    let parsed = match import_format(&headers)? {
+        ImportFormat::Csv => read_csv(&body)?,
+        ImportFormat::Json => read_json(&body)?,
+    };
+    let mut rows = Vec::with_capacity(parsed.len());
+    let mut errors = Vec::new();
+    for (row, result) in parsed {
+        match result {
+            Ok(details) => rows.push((row, details)),
+            Err(message) => errors.push((row, message)),
+        }
+    }
+    let outcome = leads::import_contacts(&state.db, &caller.workspace_id, &rows).await?;
+    state.webhooks.signal().notify();
+    errors.extend(outcome.errors);
+    errors.sort_by_key(|(row, _)| *row);
+    tracing::info!(
+        workspace_id = %caller.workspace_id, created = outcome.created, updated = outcome.updated,
+        refused = errors.len(), "contacts imported"
+    );
+    Ok(Json(wire::ImportResult {
+        object: "import".into(),
+        created: outcome.created,
+        updated: outcome.updated,
+        unchanged: outcome.unchanged,
+        errors: errors.into_iter().map(|(row, message)| wire::ImportError { row, message }).collect(),
+    }))
 }
 
-/// `GET /api/v2/contacts/export?format=csv|json`.
-pub async fn export_contacts(State(_state): State<AppState>) -> Result<Json<serde_json::Value>, Error> {
-    Err(Error::NotFound("contact"))
+enum ImportFormat {
+    Csv,
+    Json,
+}
+
+fn import_format(headers: &HeaderMap) -> Result<ImportFormat, Error> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "text/csv" => Ok(ImportFormat::Csv),
+        "application/json" => Ok(ImportFormat::Json),
+        _ => Err(Error::UnsupportedMediaType(
+            "send the contacts as a JSON array (Content-Type: application/json) or as CSV (Content-Type: text/csv)"
+                .into(),
+        )),
+    }
+}
+
+/// One row of an import: its number and its checked details, or why it was refused.
+type ImportRow = (u64, Result<ContactDetails, String>);
+
+fn too_many_rows() -> Error {
+    Error::PayloadTooLarge(format!("an import may hold at most {MAX_IMPORT_ROWS} contacts"))
+}
+
+fn validation_message(err: Error) -> String {
+    match err {
+        Error::Validation(message) => message,
+        other => other.to_string(),
+    }
+}
+
+/// Reads a JSON array of contacts. An exported contact's read-only fields are ignored, so that
+/// a JSON export imports again as it is.
+fn read_json(body: &[u8]) -> Result<Vec<ImportRow>, Error> {
+    let value: Value = serde_json::from_slice(body).map_err(|err| match err.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            Error::BadRequest(format!("malformed JSON: {err}"))
+        }
+        _ => Error::Validation(err.to_string()),
+    })?;
+    let Value::Array(items) = value else {
+        return Err(Error::Validation("the body must be a JSON array of contacts".into()));
+    };
+    if items.len() > MAX_IMPORT_ROWS {
+        return Err(too_many_rows());
+    }
+    Ok(items
+        .into_iter()
+        .zip(1..)
+        .map(|(mut item, row)| {
+            if let Some(object) = item.as_object_mut() {
+                for read_only in ["id", "object", "created_at", "updated_at"] {
+                    object.remove(read_only);
+                }
+            }
+            let details =
+                serde_json::from_value::<wire::CreateContact>(item).map_err(|err| err.to_string()).and_then(|c| {
+                    ContactDetails::parse(&c.email, c.name.as_deref(), c.phone.as_deref(), c.attributes)
+                        .map_err(validation_message)
+                });
+            (row, details)
+        })
+        .collect())
+}
+
+/// What a CSV column holds.
+#[derive(Clone, PartialEq)]
+enum Column {
+    Email,
+    Name,
+    Phone,
+    /// A JSON object of attributes, as the export writes it.
+    Attributes,
+    /// One attribute, named by the header.
+    Attribute(String),
+    /// A column without a header, skipped.
+    Unnamed,
+}
+
+/// Reads CSV with a header row: `email`, `name`, `phone`, `attributes` (a JSON object) and any
+/// other column as an attribute of that name.
+fn read_csv(body: &[u8]) -> Result<Vec<ImportRow>, Error> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(body);
+    let header =
+        reader.headers().map_err(|err| Error::Validation(format!("the CSV header row is unreadable: {err}")))?;
+    let mut columns = Vec::with_capacity(header.len());
+    for name in header {
+        let column = match name.trim().to_lowercase().as_str() {
+            "email" => Column::Email,
+            "name" => Column::Name,
+            "phone" => Column::Phone,
+            "attributes" => Column::Attributes,
+            "" => Column::Unnamed,
+            _ => Column::Attribute(name.trim().to_owned()),
+        };
+        if column != Column::Unnamed && columns.contains(&column) {
+            return Err(Error::Validation(format!("the CSV header names the column {:?} twice", name.trim())));
+        }
+        columns.push(column);
+    }
+    if !columns.contains(&Column::Email) {
+        return Err(Error::Validation(
+            "the CSV header row must name an email column, such as: email,name,phone,plan".into(),
+        ));
+    }
+    let mut rows = Vec::new();
+    for (result, row) in reader.records().zip(1..) {
+        if rows.len() >= MAX_IMPORT_ROWS {
+            return Err(too_many_rows());
+        }
+        let details = match result {
+            Ok(record) if record.len() > columns.len() => {
+                Err(format!("the row has {} cells but the header has {}", record.len(), columns.len()))
+            }
+            Ok(record) => csv_contact(&columns, &record),
+            Err(err) => Err(format!("the row is unreadable: {err}")),
+        };
+        rows.push((row, details));
+    }
+    Ok(rows)
+}
+
+fn csv_contact(columns: &[Column], record: &csv::StringRecord) -> Result<ContactDetails, String> {
+    let (mut email, mut name, mut phone) = ("", None, None);
+    let mut attributes = Attributes::new();
+    let mut extra = Attributes::new();
+    for (column, cell) in columns.iter().zip(record.iter()) {
+        let cell = unguard_cell(cell);
+        match column {
+            Column::Email => email = cell,
+            Column::Name => name = Some(cell),
+            Column::Phone => phone = Some(cell),
+            Column::Attributes if cell.trim().is_empty() => {}
+            Column::Attributes => match serde_json::from_str::<Value>(cell) {
+                Ok(Value::Object(object)) => attributes.extend(object),
+                _ => return Err("attributes must be a JSON object such as {\"plan\": \"pro\"}".into()),
+            },
+            // An empty cell says nothing about the attribute.
+            Column::Attribute(_) if cell.is_empty() => {}
+            Column::Attribute(key) => {
+                extra.insert(key.clone(), Value::String(cell.to_owned()));
+            }
+            Column::Unnamed => {}
+        }
+    }
+    attributes.extend(extra);
+    ContactDetails::parse(email, name, phone, attributes).map_err(validation_message)
+}
+
+/// The first characters with which a spreadsheet starts a formula (OWASP's list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Guards a CSV cell against formula injection: one that a spreadsheet would run as a formula
+/// gets a leading `'`, which spreadsheets show as text.
+fn guard_cell(cell: &str) -> String {
+    if cell.starts_with(FORMULA_STARTS) { format!("'{cell}") } else { cell.to_owned() }
+}
+
+/// Undoes [`guard_cell`], so that an export imports again as it was.
+fn unguard_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
+/// `format`: `json` (the default) or `csv`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    format: Option<String>,
+}
+
+/// `GET /api/v2/contacts/export?format=csv|json`: every contact of the workspace, oldest first;
+/// JSON is an array of contacts, CSV has the columns `email,name,phone,attributes`.
+pub async fn export_contacts(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppQuery(params): AppQuery<ExportParams>,
+) -> Result<Response, Error> {
+    caller.require(Scope::ContactsRead)?;
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => return Err(Error::Validation(format!("format must be json or csv, not {other:?}"))),
+    };
+    let contacts = leads::all_contacts(&state.db, &caller.workspace_id).await?;
+    if !csv {
+        return Ok(Json(contacts.iter().map(contact_json).collect::<Vec<_>>()).into_response());
+    }
+    let body = write_csv(&contacts)?;
+    Ok((
+        [(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"contacts.csv\"")],
+        body,
+    )
+        .into_response())
+}
+
+fn write_csv(contacts: &[Contact]) -> Result<Vec<u8>, Error> {
+    let failed = |err: csv::Error| Error::Internal(anyhow::Error::new(err).context("writing the contacts CSV"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(["email", "name", "phone", "attributes"]).map_err(failed)?;
+    for contact in contacts {
+        let attributes = Value::Object(contact.attributes()).to_string();
+        let cells = [
+            contact.email.as_str(),
+            contact.name.as_deref().unwrap_or_default(),
+            contact.phone.as_deref().unwrap_or_default(),
+            attributes.as_str(),
+        ];
+        writer.write_record(cells.map(guard_cell)).map_err(failed)?;
+    }
+    writer.into_inner().map_err(|err| Error::Internal(anyhow::anyhow!("writing the contacts CSV: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_start_a_formula_are_guarded_and_unguarded() {
+        for cell in ["=1+1", "+1 555", "-2", "@SUM(A1)", "\tx"] {
+            let guarded = guard_cell(cell);
+            assert_eq!(guarded, format!("'{cell}"));
+            assert_eq!(unguard_cell(&guarded), cell);
+        }
+        assert_eq!(guard_cell("dana"), "dana");
+        assert_eq!(unguard_cell("'quoted"), "'quoted");
+    }
+
+    #[test]
+    fn csv_rows_become_contacts_with_extra_columns_as_attributes() {
+        let csv = "email,name,phone,plan,\nDana@Example.com,Dana,,pro,\nnot-an-email,X,,,\n";
+        let rows = read_csv(csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        let (row, first) = &rows[0];
+        assert_eq!(*row, 1);
+        let first = first.as_ref().unwrap();
+        assert_eq!(first.email.as_str(), "dana@example.com");
+        assert_eq!(first.phone, None);
+        assert_eq!(first.attributes["plan"], "pro");
+        assert!(rows[1].1.is_err());
+    }
+
+    #[test]
+    fn a_csv_without_an_email_column_is_refused() {
+        assert!(read_csv(b"name,phone\nDana,1\n").is_err());
+    }
 }

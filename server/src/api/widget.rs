@@ -8,10 +8,23 @@ use axum::http::header::ORIGIN;
 use axum::response::Response;
 use parlor_app::wire;
 
-use super::extract::{AppJson, AppPath, AppQuery};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::response::sse::Event;
+
+use super::chat::{json_event, resume_point, sse};
+use super::conversations::message_json;
+use super::extract::{AppJson, AppPath, AppQuery, optional_json};
 use crate::chatbots::{self, Settings};
+use crate::conversations::{self, EndReason, Updates};
+use crate::db::Db;
 use crate::error::Error;
 use crate::state::AppState;
+
+/// How often a visitor's live stream looks for agents' messages written by other processes.
+const LIVE_POLL: Duration = Duration::from_secs(2);
 
 /// `GET /widget/v1/chatbots/{id}`: what the widget needs to draw itself.
 pub async fn get_widget_config(
@@ -84,4 +97,127 @@ pub async fn stop_widget_reply(
     let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
     check_origin(&chatbot.settings(), &headers)?;
     super::chat::stop_widget_reply(&state, &chatbot.id, &message_id).await
+}
+
+/// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate`: the visitor asks
+/// for a human.
+pub async fn escalate_widget_conversation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath((id, conversation_id)): AppPath<(String, String)>,
+    body: Bytes,
+) -> Result<Json<wire::ConversationStatus>, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    let options: wire::Escalate = optional_json(&body)?;
+    let reason = options.reason.unwrap_or_else(|| "visitor_request".into());
+    if reason.chars().count() > 200 {
+        return Err(Error::Validation("reason must be at most 200 characters".into()));
+    }
+    let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
+    if conversations::escalate(&state.db, &conversation, &reason).await? {
+        state.webhooks.signal().notify();
+        state.updates.notify();
+    }
+    Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "escalated".into() }))
+}
+
+/// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/end`: the visitor ends the
+/// conversation.
+pub async fn end_widget_conversation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath((id, conversation_id)): AppPath<(String, String)>,
+) -> Result<Json<wire::ConversationStatus>, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
+    if conversations::end(&state.db, &conversation, EndReason::Visitor).await? {
+        state.webhooks.signal().notify();
+        state.updates.notify();
+    }
+    Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "ended".into() }))
+}
+
+/// `GET /widget/v1/chatbots/{id}/conversations/{conversation_id}/events`: the visitor's live
+/// stream of agents' messages (`message`, with the message's position as the event id, so
+/// `Last-Event-ID` resumes) and status changes (`status`). Agents' replies from this process
+/// arrive at once, from other processes within two seconds.
+pub async fn follow_widget_conversation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath((id, conversation_id)): AppPath<(String, String)>,
+    AppQuery(params): AppQuery<super::chat::ResumeParams>,
+) -> Result<Response, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
+    let after = i64::try_from(resume_point(&headers, &params)?).unwrap_or(i64::MAX);
+    let live = Live {
+        db: state.db.clone(),
+        updates: state.updates.clone(),
+        chatbot_id: chatbot.id,
+        conversation_id: conversation.id,
+        after,
+        status: None,
+        pending: VecDeque::new(),
+    };
+    Ok(sse(futures::stream::unfold(live, Live::next)))
+}
+
+/// The state of one visitor's live stream.
+struct Live {
+    db: Db,
+    updates: Updates,
+    chatbot_id: String,
+    conversation_id: String,
+    /// The position of the last message sent.
+    after: i64,
+    /// The last status sent.
+    status: Option<String>,
+    pending: VecDeque<Event>,
+}
+
+impl Live {
+    async fn next(mut self) -> Option<(Event, Live)> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some((event, self));
+            }
+            // Listen before looking, so that a reply stored in between still wakes this stream.
+            let updates = self.updates.clone();
+            let woken = updates.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            // A conversation that is gone (deleted) ends the stream.
+            let conversation =
+                conversations::get_chatbot_conversation(&self.db, &self.chatbot_id, &self.conversation_id)
+                    .await
+                    .ok()?;
+            if self.status.as_deref() != Some(conversation.status.as_str()) {
+                let status = wire::ConversationStatus {
+                    conversation_id: conversation.id.clone(),
+                    status: conversation.status.clone(),
+                };
+                self.pending.push_back(json_event(wire::live::STATUS, &status));
+                self.status = Some(conversation.status);
+            }
+            match conversations::admin_messages_after(&self.db, &self.conversation_id, self.after).await {
+                Ok(messages) => {
+                    for message in messages {
+                        self.after = message.seq;
+                        let id = message.seq.to_string();
+                        self.pending.push_back(json_event(wire::live::MESSAGE, &message_json(message)).id(id));
+                    }
+                }
+                Err(err) => tracing::warn!(error = ?err, "could not read a conversation's new messages"),
+            }
+            if self.pending.is_empty() {
+                tokio::select! {
+                    () = &mut woken => {}
+                    () = tokio::time::sleep(LIVE_POLL) => {}
+                }
+            }
+        }
+    }
 }

@@ -166,6 +166,7 @@ mod tests {
             history: Vec::new(),
             message: message.into(),
             knowledge: rank(entries, message, 3),
+            ..ModelRequest::default()
         }
     }
 

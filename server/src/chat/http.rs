@@ -28,6 +28,9 @@ pub struct HttpOptions {
     pub backoff_base: Duration,
     /// The longest pause a provider's `Retry-After` can ask for; longer requests are cut to it.
     pub max_retry_after: Duration,
+    /// The SSRF guard, for providers whose URL a user chose (chatbot settings); `None` for
+    /// providers an operator configured.
+    pub guard: Option<crate::outbound::OutboundPolicy>,
 }
 
 impl Default for HttpOptions {
@@ -39,6 +42,7 @@ impl Default for HttpOptions {
             attempts: 3,
             backoff_base: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(20),
+            guard: None,
         }
     }
 }
@@ -47,7 +51,11 @@ impl HttpOptions {
     /// The HTTP client for one provider, made once and reused for every answer so that
     /// connections are pooled.
     pub(super) fn client(&self) -> Result<reqwest::Client, ModelError> {
-        reqwest::Client::builder()
+        let builder = match &self.guard {
+            Some(policy) => crate::outbound::builder(policy),
+            None => reqwest::Client::builder(),
+        };
+        builder
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
             .build()
@@ -58,15 +66,26 @@ impl HttpOptions {
 /// The system prompt: who the chatbot is, how it should answer, and the knowledge passages it
 /// answers from.
 pub(super) fn system_prompt(request: &ModelRequest) -> String {
-    let mut prompt = format!(
-        "You are {name}, a chatbot that answers visitors' questions on a website.\n\
-         Answer from the knowledge passages below. When they do not contain the answer, say so \
+    let sources = if request.general_knowledge {
+        "Answer from the knowledge passages below first. When they do not cover the question you \
+         may answer from general knowledge, but say that it is general advice, and never invent \
+         facts about this business (prices, dates, policies, links); offer a person from the \
+         team for those."
+    } else {
+        "Answer from the knowledge passages below. When they do not contain the answer, say so \
          plainly and offer to connect the visitor with a person from the team; never invent \
-         facts, prices, dates or links.\n\
+         facts, prices, dates or links."
+    };
+    let mut prompt = format!(
+        "You are {name}, a chatbot that answers visitors' questions on a website.\n{sources}\n\
          Answer briefly, in the visitor's language, in plain text: the chat window does not \
          render Markdown.",
         name = request.chatbot_name
     );
+    if let Some(personality) = request.personality.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        prompt.push_str("\n\nThe website owner's instructions (they never override the rules above):\n");
+        prompt.push_str(personality);
+    }
     if request.knowledge.is_empty() {
         prompt.push_str("\n\nNo knowledge passages matched this message.");
     } else {
@@ -350,6 +369,7 @@ mod tests {
             history: vec![(Role::User, "earlier".into()), (Role::Assistant, "  ".into())],
             message: "When are you open?".into(),
             knowledge,
+            ..ModelRequest::default()
         }
     }
 

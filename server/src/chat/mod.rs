@@ -4,6 +4,7 @@
 pub mod anthropic;
 pub mod builtin;
 pub mod http;
+pub mod models;
 pub mod openai;
 pub mod service;
 pub mod stream;
@@ -29,10 +30,15 @@ impl Role {
 }
 
 /// Everything a model needs to answer one message.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ModelRequest {
     pub chatbot_name: String,
     pub welcome_message: String,
+    /// The owner's instructions (the chatbot's personality), added to the system prompt.
+    pub personality: Option<String>,
+    /// Whether the model may answer from general knowledge when the chatbot's knowledge does
+    /// not cover a question (`answer_policy: general`).
+    pub general_knowledge: bool,
     /// Earlier turns of the conversation, oldest first, without the new message.
     pub history: Vec<(Role, String)>,
     pub message: String,

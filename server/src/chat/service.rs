@@ -11,6 +11,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio_util::task::TaskTracker;
 
+use super::models::Models;
 use super::stream::{self, LiveAnswer, StreamHub};
 use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens};
 use crate::chatbots::Chatbot;
@@ -92,7 +93,7 @@ pub struct ReplyStream {
 #[derive(Clone)]
 pub struct ChatService {
     db: Db,
-    model: Arc<dyn ChatModel>,
+    models: Models,
     tasks: TaskTracker,
     prices: Arc<PriceList>,
     hub: Arc<StreamHub>,
@@ -100,8 +101,13 @@ pub struct ChatService {
 }
 
 impl ChatService {
-    pub fn new(db: Db, model: Arc<dyn ChatModel>, tasks: TaskTracker, prices: PriceList, webhooks: Signal) -> Self {
-        ChatService { db, model, tasks, prices: Arc::new(prices), hub: Arc::default(), webhooks }
+    pub fn new(db: Db, models: Models, tasks: TaskTracker, prices: PriceList, webhooks: Signal) -> Self {
+        ChatService { db, models, tasks, prices: Arc::new(prices), hub: Arc::default(), webhooks }
+    }
+
+    /// The models of chatbots (to seal provider keys and check provider URLs).
+    pub fn models(&self) -> &Models {
+        &self.models
     }
 
     /// Follows an answer from after piece `after`: live when this process generates it, else
@@ -196,11 +202,17 @@ impl ChatService {
             .execute(&mut *tx)
             .await
             .map_err(conflict_on_unique)?;
-        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&conversation_id)
-            .execute(&mut *tx)
-            .await?;
+        // A message to an ended conversation (a visitor back after a pause) opens it again.
+        sqlx::query(
+            "UPDATE conversations SET updated_at = $1,
+                 status = CASE WHEN status = 'ended' THEN 'open' ELSE status END,
+                 ended_at = NULL, ended_reason = NULL
+             WHERE id = $2",
+        )
+        .bind(now)
+        .bind(&conversation_id)
+        .execute(&mut *tx)
+        .await?;
         if started {
             let data = serde_json::json!({
                 "conversationId": conversation_id, "chatbotId": chatbot.id, "visitorId": input.visitor_id,
@@ -216,10 +228,13 @@ impl ChatService {
         tx.commit().await?;
         self.webhooks.notify();
 
+        let settings = chatbot.settings();
         let entries = knowledge::list_entries(&self.db, &chatbot.id).await?;
         let request = ModelRequest {
             chatbot_name: chatbot.name.clone(),
             welcome_message: chatbot.welcome_message.clone(),
+            personality: settings.personality.clone(),
+            general_knowledge: settings.answer_policy == crate::chatbots::AnswerPolicy::General,
             history: trim_history(history),
             knowledge: knowledge::rank(&entries, &input.message, 3),
             message: input.message,
@@ -229,7 +244,7 @@ impl ChatService {
         let events = live.clone().follow(0);
         let job = Generation {
             db: self.db.clone(),
-            model: self.model.clone(),
+            model: self.models.for_chatbot(chatbot),
             message_id: message_id.clone(),
             conversation_id: conversation_id.clone(),
             workspace_id: chatbot.workspace_id.clone(),

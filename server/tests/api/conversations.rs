@@ -96,3 +96,47 @@ on_both_backends! {
         assert_eq!(response.status(), 403);
     }
 }
+
+on_both_backends! {
+    async fn a_conversation_exports_as_json_csv_and_transcript_with_formulas_made_inert(app) {
+        let bot = app.create_chatbot("Exported").await;
+        let response = app.post(&format!("/api/v2/chatbots/{bot}/chat"))
+            .json(&serde_json::json!({"message": "=HYPERLINK(\"http://evil\")", "stream": false}))
+            .send().await.unwrap();
+        let reply: serde_json::Value = response.json().await.unwrap();
+        let id = reply["conversation_id"].as_str().unwrap().to_owned();
+
+        let json = app.get(&format!("/api/conversations/{id}/export")).send().await.unwrap();
+        assert_eq!(json.status(), 200);
+        assert!(json.headers()["content-disposition"].to_str().unwrap().contains(&format!("{id}.json")));
+        let body: serde_json::Value = json.json().await.unwrap();
+        assert_eq!(body["messages"].as_array().unwrap().len(), 2);
+
+        let csv = app.get(&format!("/api/v2/conversations/{id}/export?format=csv")).send().await.unwrap();
+        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let text = csv.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(&rows[0][3], "user");
+        assert_eq!(&rows[0][5], "'=HYPERLINK(\"http://evil\")", "a formula becomes text");
+
+        let transcript = app.get(&format!("/api/conversations/{id}/export?format=transcript")).send().await.unwrap();
+        let text = transcript.text().await.unwrap();
+        assert!(text.contains("Visitor: =HYPERLINK"), "{text}");
+        assert!(text.contains("] Bot: "), "{text}");
+
+        let bad = app.get(&format!("/api/conversations/{id}/export?format=pdf")).send().await.unwrap();
+        assert_eq!(bad.status(), 422);
+
+        // The bulk export of the chatbot holds every conversation.
+        app.post(&format!("/api/v2/chatbots/{bot}/chat")).json(&serde_json::json!({"message": "second", "stream": false})).send().await.unwrap();
+        let all: serde_json::Value = app.get(&format!("/api/v2/chatbots/{bot}/conversations/export")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(all.as_array().unwrap().len(), 2);
+        let csv = app.get(&format!("/api/v2/chatbots/{bot}/conversations/export?format=csv")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(csv.lines().count(), 5, "a header and four messages: {csv}");
+        let stranger = app.key_with(None, &parlor_server::keys::Scope::ALL).await;
+        let hidden = app.client.get(app.url(&format!("/api/v2/chatbots/{bot}/conversations/export"))).bearer_auth(&stranger).send().await.unwrap();
+        assert_eq!(hidden.status(), 404);
+    }
+}

@@ -108,3 +108,48 @@ on_both_backends! {
         assert_eq!(response.status(), 403);
     }
 }
+
+on_both_backends! {
+    async fn suggestions_complete_a_typed_question_from_questions_titles_and_frequent_asks(app) {
+        let bot = app.create_chatbot("Suggest").await;
+        for (kind, source, content) in [
+            ("qa", "What are your opening hours?", "9 to 5."),
+            ("qa", "Do you ship to Canada?", "Yes."),
+            ("text", "Guide", "# Shipping and returns\n\nWe ship worldwide."),
+        ] {
+            let response = app.post("/api/knowledge")
+                .json(&serde_json::json!({"chatbotId": bot, "type": kind, "source": source, "content": content}))
+                .send().await.unwrap();
+            assert_eq!(response.status(), 201);
+        }
+        for _ in 0..2 {
+            app.post(&format!("/api/v2/chatbots/{bot}/chat"))
+                .json(&serde_json::json!({"message": "Can I pay with PayPal?", "stream": false})).send().await.unwrap();
+        }
+        let suggest = |q: &str| app.get(&format!("/api/v2/chatbots/{bot}/suggestions?q={}", urlencode(q))).send();
+        let found: serde_json::Value = suggest("ship").await.unwrap().json().await.unwrap();
+        let texts: Vec<&str> = found["data"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap()).collect();
+        assert_eq!(texts, vec!["Shipping and returns", "Do you ship to Canada?"]);
+        let found: serde_json::Value = suggest("can i p").await.unwrap().json().await.unwrap();
+        assert_eq!(found["data"][0]["text"], "Can I pay with PayPal?");
+        assert_eq!(found["data"][0]["source"], "frequent");
+        let found: serde_json::Value = suggest("opening").await.unwrap().json().await.unwrap();
+        assert_eq!(found["data"][0]["source"], "question");
+        // New knowledge shows at once.
+        app.post("/api/knowledge")
+            .json(&serde_json::json!({"chatbotId": bot, "type": "qa", "source": "Do you open on Sundays?", "content": "No."}))
+            .send().await.unwrap();
+        let found: serde_json::Value = suggest("sund").await.unwrap().json().await.unwrap();
+        assert_eq!(found["data"][0]["text"], "Do you open on Sundays?");
+        let empty: serde_json::Value = suggest("").await.unwrap().json().await.unwrap();
+        assert_eq!(empty["data"], serde_json::json!([]));
+        assert_eq!(suggest(&"x".repeat(201)).await.unwrap().status(), 422);
+        let stranger = app.key_with(None, &parlor_server::keys::Scope::ALL).await;
+        let hidden = app.client.get(app.url(&format!("/api/v2/chatbots/{bot}/suggestions?q=ship"))).bearer_auth(&stranger).send().await.unwrap();
+        assert_eq!(hidden.status(), 404);
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -144,6 +144,7 @@ fn fast_http() -> HttpOptions {
         attempts: 3,
         backoff_base: Duration::from_millis(5),
         max_retry_after: Duration::from_millis(300),
+        ..HttpOptions::default()
     }
 }
 
@@ -202,6 +203,7 @@ fn request(knowledge: Vec<Hit>) -> ModelRequest {
         ],
         message: "When are you open on Saturday?".into(),
         knowledge,
+        ..ModelRequest::default()
     }
 }
 
@@ -727,7 +729,7 @@ async fn usage_reported_by_a_provider_replaces_the_estimate_in_done_and_in_the_s
     let bot = parlor_server::chatbots::create_chatbot(&db, &workspace, new_bot).await.unwrap();
     let service = ChatService::new(
         db.clone(),
-        Arc::new(openai(&fake)),
+        parlor_server::chat::models::Models::only(Arc::new(openai(&fake))),
         tokio_util::task::TaskTracker::new(),
         parlor_server::usage::PriceList::default(),
         parlor_server::webhooks::Signal::default(),
@@ -751,4 +753,110 @@ async fn usage_reported_by_a_provider_replaces_the_estimate_in_done_and_in_the_s
             .await
             .unwrap();
     assert_eq!(stored, (ANSWER.concat(), 321, 17));
+}
+
+/// A chatbot switched to an OpenAI-compatible provider through its settings answers through
+/// it, with the personality in the system prompt and the key sent but never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chatbot_set_to_an_openai_compatible_provider_answers_through_it_and_never_shows_its_key() {
+    let fake = Fake::start(OPENAI_PATH, vec![streamed(openai_answer(&ANSWER, 40, 9))]).await;
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| {
+        config.outbound_allow = "127.0.0.1/32".into();
+    })
+    .await
+    .unwrap();
+    let bot = app.create_chatbot("Provided").await;
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v2/chatbots/{bot}")))
+        .bearer_auth(&app.key)
+        .json(&json!({
+            "provider": "openai", "provider_base_url": fake.base, "provider_model": "llama3.1",
+            "provider_api_key": KEY, "personality": "Speak like a friendly barista.", "temperature": 0.5
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    assert!(!text.contains(KEY), "the key is never returned");
+    let settings: Value = serde_json::from_str::<Value>(&text).unwrap()["settings"].clone();
+    assert_eq!(settings["provider"], "openai");
+    assert_eq!(settings["provider_model"], "llama3.1");
+    assert_eq!(settings["provider_api_key_set"], true);
+    let stored: String = sqlx::query_scalar("SELECT provider_key FROM chatbots WHERE id = $1")
+        .bind(&bot)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(!stored.contains(KEY), "the key is stored sealed");
+
+    let reply: Value = app
+        .post(&format!("/api/v2/chatbots/{bot}/chat"))
+        .json(&json!({"message": "When are you open on Saturday?", "stream": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["message"]["content"], ANSWER.concat());
+    assert_eq!(reply["usage"]["prompt_tokens"], 40);
+    let sent = &fake.received()[0];
+    assert_eq!(sent.headers["authorization"], format!("Bearer {KEY}").as_str());
+    assert_eq!(sent.body["model"], "llama3.1");
+    assert_eq!(sent.body["temperature"], 0.5);
+    let system = sent.body["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("Speak like a friendly barista."), "{system}");
+
+    // Removing the key and going back to the built-in responder works too.
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v2/chatbots/{bot}")))
+        .bearer_auth(&app.key)
+        .json(&json!({"provider": "builtin", "provider_api_key": ""}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["settings"]["provider"], "builtin");
+    assert_eq!(body["settings"]["provider_api_key_set"], false);
+    let reply: Value = app
+        .post(&format!("/api/v2/chatbots/{bot}/chat"))
+        .json(&json!({"message": "hello", "stream": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fake.received().len(), 1, "the built-in responder answered");
+    assert!(reply["message"]["content"].as_str().unwrap().contains("Provided"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_url_on_a_private_network_is_refused_unless_the_operator_allows_it() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.unwrap();
+    let bot = app.create_chatbot("Guarded").await;
+    for url in ["http://127.0.0.1:11434", "http://169.254.169.254", "http://localhost:11434", "ftp://example.com"] {
+        let response = app
+            .client
+            .patch(app.url(&format!("/api/v2/chatbots/{bot}")))
+            .bearer_auth(&app.key)
+            .json(&json!({"provider": "openai", "provider_base_url": url, "provider_model": "m"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{url}");
+    }
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v2/chatbots/{bot}")))
+        .bearer_auth(&app.key)
+        .json(&json!({"provider": "anthropic"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422, "a provider needs a model");
 }
