@@ -8,22 +8,13 @@
 #![expect(clippy::print_stdout, reason = "a benchmark prints its report")]
 #![expect(clippy::unwrap_used, reason = "a benchmark stops at the first failure")]
 
-use std::time::{Duration, Instant};
+mod bench;
 
-use parlor_server::config::{Config, Secret};
-use parlor_server::db::Db;
-use parlor_server::keys::{self, KeyKind, NewKey, Scope};
+use std::time::Instant;
+
+use bench::{Bench, env_number, ms, percentile};
+use parlor_server::chatbots;
 use parlor_server::knowledge::{self, NewSource};
-use parlor_server::{chatbots, workspaces};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
 
 const TOPICS: [&str; 10] =
     ["shipping", "returns", "payment", "opening", "warranty", "delivery", "account", "privacy", "gift", "order"];
@@ -32,37 +23,9 @@ const ASKS: [&str; 5] =
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut config = Config::with_data_dir(data_dir.path().to_path_buf());
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        config.database.database_url = Some(Secret::new(url));
-    }
-    config.plans = "free=60000000/1000000/unlimited".to_owned();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(parlor_server::run(config.clone(), listener, async move {
-        let _ = stopped.await;
-    }));
+    let bench = Bench::start(|_| {}).await;
+    let (base, key, db, workspace) = (bench.base.clone(), bench.key.clone(), bench.db.clone(), bench.workspace.clone());
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let db = Db::connect_with(&config.storage(), 4).await.unwrap();
-    let workspace = workspaces::default_workspace(&db).await.unwrap();
-    let new_key = NewKey {
-        name: "bench".into(),
-        kind: KeyKind::Secret,
-        scopes: Scope::ALL.to_vec(),
-        allowed_origins: Vec::new(),
-        expires_at: None,
-    };
-    let (_, key) = keys::create_key(&db, &workspace, &new_key).await.unwrap();
-    let key = key.expose().to_owned();
     let bot = chatbots::create_chatbot(&db, &workspace, chatbots::NewChatbot::parse("Bench", None, None).unwrap())
         .await
         .unwrap()
@@ -91,14 +54,12 @@ async fn main() {
         latencies.push(started.elapsed());
     }
     latencies.sort();
-    let storage = if config.database.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
-    println!("suggestions on {storage}, {questions} questions");
-    println!("first request (builds the index): {:.1} ms", first.as_secs_f64() * 1000.0);
+    println!("suggestions on {}, {questions} questions", bench.storage());
+    println!("first request (builds the index): {}", ms(first));
     println!(
-        "{samples} requests over HTTP: p50 {:.2} ms, p99 {:.2} ms",
-        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.99).as_secs_f64() * 1000.0
+        "{samples} requests over HTTP: p50 {}, p99 {}",
+        ms(percentile(&latencies, 0.50)),
+        ms(percentile(&latencies, 0.99))
     );
-    let _ = stop.send(());
-    let _ = server.await;
+    bench.stop().await;
 }

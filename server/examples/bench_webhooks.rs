@@ -12,24 +12,14 @@
 #![expect(clippy::print_stdout, reason = "a benchmark prints its report")]
 #![expect(clippy::unwrap_used, reason = "a benchmark stops at the first failure")]
 
+mod bench;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
-use parlor_server::config::{Config, Secret};
-use parlor_server::db::Db;
-use parlor_server::keys::{self, KeyKind, NewKey, Scope};
-use parlor_server::workspaces;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
+use bench::{Bench, env_number, ms, percentile};
 
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
@@ -53,41 +43,14 @@ async fn start_receiver(arrivals: Arrivals) -> String {
 
 #[tokio::main]
 async fn main() {
-    // Warnings and errors only, so that a failing request says why.
-    tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut config = Config::with_data_dir(data_dir.path().to_path_buf());
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        config.database.database_url = Some(Secret::new(url));
-    }
-    config.plans = "free=60000000/1000000/unlimited".to_owned();
-    config.outbound_allow = "127.0.0.1/32".to_owned();
-    config.webhook_concurrency = env_number("PARLOR_WEBHOOK_CONCURRENCY", 16) as usize;
-    config.database.db_max_connections = 16;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(parlor_server::run(config.clone(), listener, async move {
-        let _ = stopped.await;
-    }));
+    let concurrency = env_number("PARLOR_WEBHOOK_CONCURRENCY", 16) as usize;
+    let bench = Bench::start(|config| {
+        config.outbound_allow = "127.0.0.1/32".to_owned();
+        config.webhook_concurrency = concurrency;
+    })
+    .await;
+    let (base, key, db, workspace) = (bench.base.clone(), bench.key.clone(), bench.db.clone(), bench.workspace.clone());
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-    for _ in 0..200 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let db = Db::connect_with(&config.storage(), 2).await.unwrap();
-    let workspace = workspaces::default_workspace(&db).await.unwrap();
-    let new_key = NewKey {
-        name: "bench".into(),
-        kind: KeyKind::Secret,
-        scopes: Scope::ALL.to_vec(),
-        allowed_origins: Vec::new(),
-        expires_at: None,
-    };
-    let (_, key) = keys::create_key(&db, &workspace, &new_key).await.unwrap();
-    let key = key.expose().to_owned();
 
     let arrivals: Arrivals = Arc::default();
     let receiver = start_receiver(arrivals.clone()).await;
@@ -167,19 +130,17 @@ async fn main() {
     }
     let drained = started.elapsed();
 
-    let storage = if config.database.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
-    println!("webhook benchmark on {storage}, concurrency {}", config.webhook_concurrency);
+    println!("webhook benchmark on {}, concurrency {concurrency}", bench.storage());
     println!(
-        "event-to-delivery latency over {samples} events: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
-        latencies.last().unwrap().as_secs_f64() * 1000.0,
+        "event-to-delivery latency over {samples} events: p50 {}, p99 {}, max {}",
+        ms(percentile(&latencies, 0.50)),
+        ms(percentile(&latencies, 0.99)),
+        ms(*latencies.last().unwrap()),
     );
     println!(
         "throughput: {backlog} queued deliveries drained in {:.2} s = {:.0} deliveries/s",
         drained.as_secs_f64(),
         backlog as f64 / drained.as_secs_f64()
     );
-    let _ = stop.send(());
-    let _ = server.await;
+    bench.stop().await;
 }

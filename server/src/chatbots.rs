@@ -1,6 +1,6 @@
 //! Chatbots: what a workspace builds and visitors talk to.
 
-use crate::db::Db;
+use crate::db::{Db, Listing, Page, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms};
 
@@ -381,47 +381,20 @@ pub async fn create_chatbot_with_id(db: &Db, id: &str, workspace_id: &str, new: 
 }
 
 /// A page of chatbots, newest first.
-#[derive(Debug, Clone)]
-pub struct ChatbotPage {
-    pub items: Vec<Chatbot>,
-    pub next_cursor: Option<String>,
-}
+pub type ChatbotPage = Page<Chatbot>;
 
 /// Lists a workspace's chatbots, newest first, `limit` at a time, continuing after the chatbot
 /// whose id is `after` (the previous page's cursor).
 pub async fn list_chatbots(db: &Db, workspace_id: &str, limit: u32, after: Option<&str>) -> Result<ChatbotPage> {
-    let limit = limit.clamp(1, 100);
-    let fetch = i64::from(limit) + 1;
-    let mut items: Vec<Chatbot> = match after {
-        None => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM chatbots WHERE workspace_id = $1
-                 ORDER BY created_at DESC, id DESC LIMIT $2"
-            ))
-            .bind(workspace_id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
-        Some(cursor) => {
-            let anchor = get_chatbot(db, workspace_id, cursor)
-                .await
-                .map_err(|_| Error::Validation("cursor does not name a chatbot of this workspace".into()))?;
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM chatbots WHERE workspace_id = $1
-                   AND (created_at < $2 OR (created_at = $2 AND id < $3))
-                 ORDER BY created_at DESC, id DESC LIMIT $4"
-            ))
-            .bind(workspace_id)
-            .bind(anchor.created_at)
-            .bind(&anchor.id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
+    let select = format!("SELECT {COLUMNS} FROM chatbots WHERE workspace_id = $1");
+    let listing = Listing {
+        select: &select,
+        table: "chatbots",
+        scope_column: "workspace_id",
+        prefix: "",
+        what: "a chatbot of this workspace",
     };
-    let next_cursor = crate::db::finish_page(&mut items, limit, |c| &c.id);
-    Ok(ChatbotPage { items, next_cursor })
+    newest_first(db, listing, workspace_id, limit, after, |c: &Chatbot| &c.id).await
 }
 
 /// A chatbot of a workspace; `NotFound` when it does not exist or belongs to another.

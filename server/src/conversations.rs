@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::{Notify, watch};
 
-use crate::db::Db;
+use crate::db::{Db, Listing, Page, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
 use crate::webhooks::{self, events};
@@ -91,11 +91,7 @@ const COLUMNS: &str = "c.id, c.chatbot_id, c.visitor_id,
     c.status, c.ended_at, c.ended_reason, c.escalated_at, c.tags, c.created_at, c.updated_at";
 
 /// A page of conversations, newest first.
-#[derive(Debug, Clone)]
-pub struct ConversationPage {
-    pub items: Vec<Conversation>,
-    pub next_cursor: Option<String>,
-}
+pub type ConversationPage = Page<Conversation>;
 
 /// Lists a chatbot's conversations, newest first, continuing after the conversation `after`.
 /// The caller has checked that the chatbot belongs to its workspace.
@@ -105,43 +101,15 @@ pub async fn list_conversations(
     limit: u32,
     after: Option<&str>,
 ) -> Result<ConversationPage> {
-    let limit = limit.clamp(1, 100);
-    let fetch = i64::from(limit) + 1;
-    let mut items: Vec<Conversation> = match after {
-        None => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM conversations c WHERE c.chatbot_id = $1
-                 ORDER BY c.created_at DESC, c.id DESC LIMIT $2"
-            ))
-            .bind(chatbot_id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
-        Some(cursor) => {
-            let anchor: Option<(i64,)> =
-                sqlx::query_as("SELECT created_at FROM conversations WHERE id = $1 AND chatbot_id = $2")
-                    .bind(cursor)
-                    .bind(chatbot_id)
-                    .fetch_optional(db.pool())
-                    .await?;
-            let (anchor_at,) = anchor
-                .ok_or_else(|| Error::Validation("cursor does not name a conversation of this chatbot".into()))?;
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM conversations c WHERE c.chatbot_id = $1
-                   AND (c.created_at < $2 OR (c.created_at = $2 AND c.id < $3))
-                 ORDER BY c.created_at DESC, c.id DESC LIMIT $4"
-            ))
-            .bind(chatbot_id)
-            .bind(anchor_at)
-            .bind(cursor)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
+    let select = format!("SELECT {COLUMNS} FROM conversations c WHERE c.chatbot_id = $1");
+    let listing = Listing {
+        select: &select,
+        table: "conversations",
+        scope_column: "chatbot_id",
+        prefix: "c.",
+        what: "a conversation of this chatbot",
     };
-    let next_cursor = crate::db::finish_page(&mut items, limit, |c| &c.id);
-    Ok(ConversationPage { items, next_cursor })
+    newest_first(db, listing, chatbot_id, limit, after, |c: &Conversation| &c.id).await
 }
 
 /// A conversation of one of the workspace's chatbots; `NotFound` otherwise.
@@ -480,7 +448,7 @@ pub fn write_csv_rows<W: std::io::Write>(
 ) -> Result<()> {
     for message in messages {
         let created = rfc3339(message.created_at);
-        let content = inert_cell(&message.content);
+        let content = crate::spreadsheet::inert(&message.content);
         writer
             .write_record([
                 conversation.id.as_str(),
@@ -493,16 +461,6 @@ pub fn write_csv_rows<W: std::io::Write>(
             .map_err(|err| Error::Internal(err.into()))?;
     }
     Ok(())
-}
-
-/// A CSV cell that spreadsheets will not run as a formula: one starting with `=`, `+`, `-`,
-/// `@`, a tab or a carriage return gets a leading apostrophe (the OWASP advice).
-pub fn inert_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{text}"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
 }
 
 /// The most conversations one bulk export holds.

@@ -142,6 +142,79 @@ impl Db {
     }
 }
 
+/// A page of a list, newest first, and the cursor of the next page when there is one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Where a list newest first reads from.
+#[derive(Debug, Clone, Copy)]
+pub struct Listing<'a> {
+    /// `SELECT … FROM table [alias] WHERE scope_column = $1`, with any further filters after.
+    pub select: &'a str,
+    /// The table (without alias) and its scope column, to find a cursor's row.
+    pub table: &'a str,
+    pub scope_column: &'a str,
+    /// The alias prefix of `id` and `created_at` in `select`, such as `c.`, or empty.
+    pub prefix: &'a str,
+    /// What a cursor names, for the error: `a chatbot of this workspace`.
+    pub what: &'a str,
+}
+
+/// One page of the rows of `listing` for `scope`, newest first (by `created_at`, then `id`),
+/// after the row named by the cursor `after`. Keyset pagination: a page costs the same
+/// however deep in the list it is, and rows added meanwhile never shift it.
+pub async fn newest_first<T>(
+    db: &Db,
+    listing: Listing<'_>,
+    scope: &str,
+    limit: u32,
+    after: Option<&str>,
+    id_of: impl Fn(&T) -> &str,
+) -> Result<Page<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let limit = limit.clamp(1, 100);
+    let fetch = i64::from(limit) + 1;
+    let p = listing.prefix;
+    let order = format!("ORDER BY {p}created_at DESC, {p}id DESC");
+    let mut items: Vec<T> = match after {
+        None => {
+            sqlx::query_as(&format!("{} {order} LIMIT $2", listing.select))
+                .bind(scope)
+                .bind(fetch)
+                .fetch_all(&db.pool)
+                .await?
+        }
+        Some(cursor) => {
+            let anchor: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT created_at FROM {} WHERE id = $1 AND {} = $2",
+                listing.table, listing.scope_column
+            ))
+            .bind(cursor)
+            .bind(scope)
+            .fetch_optional(&db.pool)
+            .await?;
+            let at = anchor.ok_or_else(|| Error::Validation(format!("cursor does not name {}", listing.what)))?;
+            sqlx::query_as(&format!(
+                "{} AND ({p}created_at < $2 OR ({p}created_at = $2 AND {p}id < $3)) {order} LIMIT $4",
+                listing.select
+            ))
+            .bind(scope)
+            .bind(at)
+            .bind(cursor)
+            .bind(fetch)
+            .fetch_all(&db.pool)
+            .await?
+        }
+    };
+    let next_cursor = finish_page(&mut items, limit, id_of);
+    Ok(Page { items, next_cursor })
+}
+
 /// Finishes a page fetched with one row more than `limit`: drops the extra row and returns the
 /// cursor of the next page (the id of the page's last row) when there was one.
 pub fn finish_page<T>(items: &mut Vec<T>, limit: u32, id_of: impl Fn(&T) -> &str) -> Option<String> {

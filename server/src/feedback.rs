@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::chatbots::Chatbot;
-use crate::db::Db;
+use crate::db::{Db, Listing, Page, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
 use crate::webhooks::{self, events};
@@ -94,11 +94,7 @@ pub struct Feedback {
 }
 
 /// A page of feedback, newest first.
-#[derive(Debug, Clone)]
-pub struct FeedbackPage {
-    pub items: Vec<Feedback>,
-    pub next_cursor: Option<String>,
-}
+pub type FeedbackPage = Page<Feedback>;
 
 const COLUMNS: &str = "id, chatbot_id, conversation_id, message_id, thumbs, rating, comment, created_at";
 
@@ -158,42 +154,15 @@ pub async fn create_feedback(db: &Db, chatbot: &Chatbot, new: NewFeedback) -> Re
 /// A chatbot's feedback, newest first, continuing after the feedback `after`. The caller has
 /// checked that the chatbot belongs to its workspace.
 pub async fn list_feedback(db: &Db, chatbot_id: &str, limit: u32, after: Option<&str>) -> Result<FeedbackPage> {
-    let limit = limit.clamp(1, 100);
-    let fetch = i64::from(limit) + 1;
-    let mut items: Vec<Feedback> = match after {
-        None => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM feedback WHERE chatbot_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
-            ))
-            .bind(chatbot_id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
-        Some(cursor) => {
-            let anchor: Option<(String, i64)> =
-                sqlx::query_as("SELECT id, created_at FROM feedback WHERE id = $1 AND chatbot_id = $2")
-                    .bind(cursor)
-                    .bind(chatbot_id)
-                    .fetch_optional(db.pool())
-                    .await?;
-            let (anchor_id, anchor_at) =
-                anchor.ok_or_else(|| Error::Validation("cursor does not name feedback of this chatbot".into()))?;
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM feedback WHERE chatbot_id = $1
-                   AND (created_at < $2 OR (created_at = $2 AND id < $3))
-                 ORDER BY created_at DESC, id DESC LIMIT $4"
-            ))
-            .bind(chatbot_id)
-            .bind(anchor_at)
-            .bind(anchor_id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
+    let select = format!("SELECT {COLUMNS} FROM feedback WHERE chatbot_id = $1");
+    let listing = Listing {
+        select: &select,
+        table: "feedback",
+        scope_column: "chatbot_id",
+        prefix: "",
+        what: "feedback of this chatbot",
     };
-    let next_cursor = crate::db::finish_page(&mut items, limit, |feedback| &feedback.id);
-    Ok(FeedbackPage { items, next_cursor })
+    newest_first(db, listing, chatbot_id, limit, after, |f: &Feedback| &f.id).await
 }
 
 #[cfg(test)]

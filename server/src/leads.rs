@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::chatbots::Chatbot;
-use crate::db::Db;
+use crate::db::{Db, Listing, Page, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
 use crate::webhooks::{self, events};
@@ -211,13 +211,6 @@ impl Contact {
     }
 }
 
-/// A page of a list, newest first, with the cursor of the next page.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
 const LEAD_COLUMNS: &str = "id, chatbot_id, conversation_id, contact_id, name, email, phone, fields, created_at";
 const CONTACT_COLUMNS: &str = "id, workspace_id, email, name, phone, attributes, created_at, updated_at";
 
@@ -279,42 +272,15 @@ pub async fn submit_lead(db: &Db, chatbot: &Chatbot, new: NewLead) -> Result<Lea
 /// A chatbot's leads, newest first, continuing after the lead `after`. The caller has checked
 /// that the chatbot belongs to its workspace.
 pub async fn list_leads(db: &Db, chatbot_id: &str, limit: u32, after: Option<&str>) -> Result<Page<Lead>> {
-    let limit = limit.clamp(1, 100);
-    let fetch = i64::from(limit) + 1;
-    let mut items: Vec<Lead> = match after {
-        None => {
-            sqlx::query_as(&format!(
-                "SELECT {LEAD_COLUMNS} FROM leads WHERE chatbot_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
-            ))
-            .bind(chatbot_id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
-        Some(cursor) => {
-            let anchor: Option<(String, i64)> =
-                sqlx::query_as("SELECT id, created_at FROM leads WHERE id = $1 AND chatbot_id = $2")
-                    .bind(cursor)
-                    .bind(chatbot_id)
-                    .fetch_optional(db.pool())
-                    .await?;
-            let (anchor_id, anchor_at) =
-                anchor.ok_or_else(|| Error::Validation("cursor does not name a lead of this chatbot".into()))?;
-            sqlx::query_as(&format!(
-                "SELECT {LEAD_COLUMNS} FROM leads WHERE chatbot_id = $1
-                   AND (created_at < $2 OR (created_at = $2 AND id < $3))
-                 ORDER BY created_at DESC, id DESC LIMIT $4"
-            ))
-            .bind(chatbot_id)
-            .bind(anchor_at)
-            .bind(anchor_id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
+    let select = format!("SELECT {LEAD_COLUMNS} FROM leads WHERE chatbot_id = $1");
+    let listing = Listing {
+        select: &select,
+        table: "leads",
+        scope_column: "chatbot_id",
+        prefix: "",
+        what: "a lead of this chatbot",
     };
-    let next_cursor = crate::db::finish_page(&mut items, limit, |lead| &lead.id);
-    Ok(Page { items, next_cursor })
+    newest_first(db, listing, chatbot_id, limit, after, |lead: &Lead| &lead.id).await
 }
 
 /// A contact's details as an owner gives them (to create one, or in an import), checked.
@@ -589,8 +555,6 @@ pub async fn list_contacts(
     limit: u32,
     after: Option<&str>,
 ) -> Result<Page<Contact>> {
-    let limit = limit.clamp(1, 100);
-    let fetch = i64::from(limit) + 1;
     // An email filter matches at most one contact, so it needs no cursor.
     if let Some(email) = email {
         let email = email.trim().to_lowercase();
@@ -602,36 +566,15 @@ pub async fn list_contacts(
                 .await?;
         return Ok(Page { items, next_cursor: None });
     }
-    let mut items: Vec<Contact> = match after {
-        None => {
-            sqlx::query_as(&format!(
-                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = $1
-                 ORDER BY created_at DESC, id DESC LIMIT $2"
-            ))
-            .bind(workspace_id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
-        Some(cursor) => {
-            let anchor = get_contact(db, workspace_id, cursor)
-                .await
-                .map_err(|_| Error::Validation("cursor does not name a contact of this workspace".into()))?;
-            sqlx::query_as(&format!(
-                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = $1
-                   AND (created_at < $2 OR (created_at = $2 AND id < $3))
-                 ORDER BY created_at DESC, id DESC LIMIT $4"
-            ))
-            .bind(workspace_id)
-            .bind(anchor.created_at)
-            .bind(&anchor.id)
-            .bind(fetch)
-            .fetch_all(db.pool())
-            .await?
-        }
+    let select = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = $1");
+    let listing = Listing {
+        select: &select,
+        table: "contacts",
+        scope_column: "workspace_id",
+        prefix: "",
+        what: "a contact of this workspace",
     };
-    let next_cursor = crate::db::finish_page(&mut items, limit, |contact| &contact.id);
-    Ok(Page { items, next_cursor })
+    newest_first(db, listing, workspace_id, limit, after, |contact: &Contact| &contact.id).await
 }
 
 /// Every contact of the workspace, oldest first, for an export.

@@ -20,6 +20,7 @@ pub mod portal;
 pub mod ratelimit;
 pub mod router;
 pub mod secrets;
+pub mod spreadsheet;
 pub mod state;
 pub mod suggestions;
 pub mod telemetry;

@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::ids::rfc3339;
 use crate::keys::Scope;
 use crate::leads::{self, Attributes, Contact, ContactDetails, ContactPatch, Lead, MAX_IMPORT_ROWS, NewLead};
+use crate::spreadsheet;
 use crate::state::AppState;
 
 /// The API shape of a lead.
@@ -323,7 +324,7 @@ fn csv_contact(columns: &[Column], record: &csv::StringRecord) -> Result<Contact
     let mut attributes = Attributes::new();
     let mut extra = Attributes::new();
     for (column, cell) in columns.iter().zip(record.iter()) {
-        let cell = unguard_cell(cell);
+        let cell = spreadsheet::restore(cell);
         match column {
             Column::Email => email = cell,
             Column::Name => name = Some(cell),
@@ -343,23 +344,6 @@ fn csv_contact(columns: &[Column], record: &csv::StringRecord) -> Result<Contact
     }
     attributes.extend(extra);
     ContactDetails::parse(email, name, phone, attributes).map_err(validation_message)
-}
-
-/// The first characters with which a spreadsheet starts a formula (OWASP's list).
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// Guards a CSV cell against formula injection: one that a spreadsheet would run as a formula
-/// gets a leading `'`, which spreadsheets show as text.
-fn guard_cell(cell: &str) -> String {
-    if cell.starts_with(FORMULA_STARTS) { format!("'{cell}") } else { cell.to_owned() }
-}
-
-/// Undoes [`guard_cell`], so that an export imports again as it was.
-fn unguard_cell(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
-        _ => cell,
-    }
 }
 
 /// `format`: `json` (the default) or `csv`.
@@ -406,7 +390,7 @@ fn write_csv(contacts: &[Contact]) -> Result<Vec<u8>, Error> {
             contact.phone.as_deref().unwrap_or_default(),
             attributes.as_str(),
         ];
-        writer.write_record(cells.map(guard_cell)).map_err(failed)?;
+        writer.write_record(cells.map(|cell| spreadsheet::inert(cell).into_owned())).map_err(failed)?;
     }
     writer.into_inner().map_err(|err| Error::Internal(anyhow::anyhow!("writing the contacts CSV: {err}")))
 }
@@ -414,17 +398,6 @@ fn write_csv(contacts: &[Contact]) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cells_that_start_a_formula_are_guarded_and_unguarded() {
-        for cell in ["=1+1", "+1 555", "-2", "@SUM(A1)", "\tx"] {
-            let guarded = guard_cell(cell);
-            assert_eq!(guarded, format!("'{cell}"));
-            assert_eq!(unguard_cell(&guarded), cell);
-        }
-        assert_eq!(guard_cell("dana"), "dana");
-        assert_eq!(unguard_cell("'quoted"), "'quoted");
-    }
 
     #[test]
     fn csv_rows_become_contacts_with_extra_columns_as_attributes() {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use crate::db::Db;
+use crate::db::{Db, Listing, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms};
 use crate::outbound::{self, OutboundPolicy};
@@ -288,38 +288,16 @@ impl Webhooks {
         limit: u32,
         after: Option<&str>,
     ) -> Result<(Vec<Endpoint>, Option<String>)> {
-        let limit = limit.clamp(1, 100);
-        let fetch = i64::from(limit) + 1;
-        let mut items: Vec<Endpoint> = match after {
-            None => {
-                sqlx::query_as(&format!(
-                    "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE workspace_id = $1
-                     ORDER BY created_at DESC, id DESC LIMIT $2"
-                ))
-                .bind(workspace_id)
-                .bind(fetch)
-                .fetch_all(self.db.pool())
-                .await?
-            }
-            Some(cursor) => {
-                let anchor = self.get(workspace_id, cursor).await.map_err(|_| {
-                    Error::Validation("cursor does not name a webhook endpoint of this workspace".into())
-                })?;
-                sqlx::query_as(&format!(
-                    "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE workspace_id = $1
-                       AND (created_at < $2 OR (created_at = $2 AND id < $3))
-                     ORDER BY created_at DESC, id DESC LIMIT $4"
-                ))
-                .bind(workspace_id)
-                .bind(anchor.created_at)
-                .bind(&anchor.id)
-                .bind(fetch)
-                .fetch_all(self.db.pool())
-                .await?
-            }
+        let select = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE workspace_id = $1");
+        let listing = Listing {
+            select: &select,
+            table: "webhook_endpoints",
+            scope_column: "workspace_id",
+            prefix: "",
+            what: "a webhook endpoint of this workspace",
         };
-        let next = crate::db::finish_page(&mut items, limit, |e| &e.id);
-        Ok((items, next))
+        let page = newest_first(&self.db, listing, workspace_id, limit, after, |e: &Endpoint| &e.id).await?;
+        Ok((page.items, page.next_cursor))
     }
 
     /// An endpoint of a workspace; `NotFound` when it does not exist or belongs to another.

@@ -10,6 +10,7 @@ use parlor_app::sse::{SseEvent, SseParser};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
+use crate::on_both_backends;
 use crate::webhooks::{Receiver, fast_webhooks};
 
 /// A visitor's live stream, read one event at a time.
@@ -79,29 +80,9 @@ async fn spawn(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, fast_webhooks).await
 }
 
-macro_rules! on_both {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
-        mod $name {
-            use super::*;
+on_both_backends! {
+    configured by crate::webhooks::fast_webhooks;
 
-            async fn body($app: TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                body(spawn(Backend::Sqlite).await.expect("sqlite is always available")).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                if let Some(app) = spawn(Backend::Postgres).await {
-                    body(app).await;
-                }
-            }
-        }
-    )*};
-}
-
-on_both! {
     async fn a_visitor_asks_for_a_human_and_the_agents_reply_reaches_the_open_widget_live(app) {
         let receiver = Receiver::start().await;
         let created = app.post("/api/v2/webhooks")

@@ -296,11 +296,14 @@ pub fn answer_text(events: &[SseEvent]) -> String {
         .collect()
 }
 
+/// The configuration of [`spawn_app`]: the test defaults, unchanged.
+pub fn test_defaults(_config: &mut Config) {}
+
 /// Runs each test body on SQLite and on PostgreSQL, as `<name>::on_sqlite` and
-/// `<name>::on_postgres`.
+/// `<name>::on_postgres`; `configured by path;` first changes the configuration of both.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(async fn $name:ident($app:pat) $body:block)*) => {$(
+    (configured by $customise:path; $(async fn $name:ident($app:pat) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports, reason = "not every test uses every helper")]
             use super::*;
@@ -311,15 +314,19 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
-                body(spawn_app(Backend::Sqlite).await.expect("sqlite is always available")).await;
+                let app = spawn_app_with(Backend::Sqlite, $customise).await;
+                body(app.expect("sqlite is always available")).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_postgres() {
-                if let Some(app) = spawn_app(Backend::Postgres).await {
+                if let Some(app) = spawn_app_with(Backend::Postgres, $customise).await {
                     body(app).await;
                 }
             }
         }
     )*};
+    ($(async fn $name:ident($app:pat) $body:block)*) => {
+        $crate::on_both_backends! { configured by $crate::helpers::test_defaults; $(async fn $name($app) $body)* }
+    };
 }

@@ -194,29 +194,9 @@ async fn spawn(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, fast_webhooks).await
 }
 
-macro_rules! on_both_with_fast_webhooks {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
-        mod $name {
-            use super::*;
+on_both_backends! {
+    configured by crate::webhooks::fast_webhooks;
 
-            async fn body($app: TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                body(spawn(Backend::Sqlite).await.expect("sqlite is always available")).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                if let Some(app) = spawn(Backend::Postgres).await {
-                    body(app).await;
-                }
-            }
-        }
-    )*};
-}
-
-on_both_with_fast_webhooks! {
     async fn a_chat_turn_delivers_signed_events_that_verify_with_the_secret_shown_once(app) {
         let receiver = Receiver::start().await;
         let created = create_endpoint(&app, json!({"url": receiver.url, "description": "CRM"})).await;
