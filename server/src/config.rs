@@ -110,6 +110,11 @@ pub struct Config {
     /// An endpoint whose every delivery attempt failed for this long is disabled.
     #[arg(long, env = "PARLOR_WEBHOOK_DISABLE_AFTER", default_value = "72h")]
     pub webhook_disable_after: String,
+
+    /// How long webhook events and their delivery log are kept (events still being delivered
+    /// are kept until they are done); also the longest range a replay can reach.
+    #[arg(long, env = "PARLOR_WEBHOOK_RETENTION", default_value = "30d")]
+    pub webhook_retention: String,
 }
 
 /// Where the data lives, shared by `parlor serve` and the operator commands.
@@ -194,6 +199,7 @@ impl Config {
             webhook_lease_secs: 60,
             webhook_concurrency: 16,
             webhook_disable_after: "72h".to_owned(),
+            webhook_retention: "30d".to_owned(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct DeliverySettings {
     pub concurrency: usize,
     /// An endpoint that has failed every attempt for this long is disabled.
     pub disable_after: Duration,
+    /// Events older than this are deleted with their delivery log, unless still being delivered.
+    pub retention: Duration,
 }
 
 /// Consecutive failures an endpoint needs, besides `disable_after`, to be disabled.
@@ -58,6 +60,12 @@ impl DeliverySettings {
                 Error::Validation(format!(
                     "PARLOR_WEBHOOK_DISABLE_AFTER: `{}` is not a duration such as 72h",
                     config.webhook_disable_after
+                ))
+            })?,
+            retention: humantime::parse_duration(config.webhook_retention.trim()).map_err(|_| {
+                Error::Validation(format!(
+                    "PARLOR_WEBHOOK_RETENTION: `{}` is not a duration such as 30d",
+                    config.webhook_retention
                 ))
             })?,
         };
@@ -151,9 +159,19 @@ impl Dispatcher {
         let settings = &self.inner.settings;
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
         let in_flight = TaskTracker::new();
+        let purge_every = settings.retention.clamp(Duration::from_secs(1), Duration::from_secs(3600));
+        let mut purged = Instant::now();
         loop {
             if *stop.borrow() {
                 break;
+            }
+            if purged.elapsed() >= purge_every {
+                purged = Instant::now();
+                match self.purge().await {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "deleted webhook events past their retention"),
+                    Err(err) => tracing::warn!(error = ?err, "could not delete old webhook events"),
+                }
             }
             let free = permits.available_permits();
             if free == 0 {
@@ -189,6 +207,23 @@ impl Dispatcher {
         }
         in_flight.close();
         in_flight.wait().await;
+    }
+
+    /// Deletes events older than the retention, with their deliveries and attempts, unless a
+    /// delivery of theirs is still pending. A thousand at a time; the next round takes more.
+    async fn purge(&self) -> Result<u64> {
+        let before = now_ms() - i64::try_from(self.inner.settings.retention.as_millis()).unwrap_or(i64::MAX / 2);
+        let deleted = sqlx::query(
+            "DELETE FROM webhook_events WHERE id IN (
+                 SELECT ev.id FROM webhook_events ev WHERE ev.created_at < $1
+                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ev.id AND d.status = 'pending')
+                 LIMIT 1000)",
+        )
+        .bind(before)
+        .execute(self.inner.db.pool())
+        .await?
+        .rows_affected();
+        Ok(deleted)
     }
 
     /// Leases up to `limit` due deliveries of enabled endpoints.
@@ -470,6 +505,7 @@ mod tests {
             lease: Duration::from_secs(60),
             concurrency: 4,
             disable_after: Duration::from_secs(3600),
+            retention: Duration::from_secs(30 * 86_400),
         }
     }
 

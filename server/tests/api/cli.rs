@@ -41,6 +41,7 @@ fn help_lists_the_commands_and_every_setting() {
         "PARLOR_WEBHOOK_LEASE_SECS",
         "PARLOR_WEBHOOK_CONCURRENCY",
         "PARLOR_WEBHOOK_DISABLE_AFTER",
+        "PARLOR_WEBHOOK_RETENTION",
     ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
     }

@@ -524,3 +524,35 @@ async fn two_processes_on_one_postgres_share_deliveries_without_sending_any_twic
     assert_eq!(ids, expected);
     assert_eq!(received, 200, "no delivery was sent twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivered_events_are_deleted_after_the_retention_but_pending_ones_are_kept() {
+    let app = spawn_app_with(Backend::Sqlite, |config| {
+        fast_webhooks(config);
+        config.webhook_retention = "1s".into();
+        config.webhook_retry_schedule = "1h".into();
+    })
+    .await
+    .unwrap();
+    let receiver = Receiver::start().await;
+    receiver.script([Reply::status(200), Reply::status(500)]);
+    let endpoint = create_endpoint(&app, json!({"url": receiver.url})).await;
+    let endpoint = endpoint["id"].as_str().unwrap();
+    let delivered = send_test(&app, endpoint).await;
+    wait_for_delivery(&app, endpoint, &delivered, |d| d["status"] == "succeeded").await;
+    // This one fails and waits an hour for its retry: it must survive the retention.
+    let pending = send_test(&app, endpoint).await;
+    wait_for_delivery(&app, endpoint, &pending, |d| d["attempts"].as_array().is_some_and(|a| a.len() == 1)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = app.get(&format!("/api/v2/webhooks/{endpoint}/deliveries/{delivered}")).send().await.unwrap();
+        if response.status() == 404 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the delivered event was never deleted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let kept = app.get(&format!("/api/v2/webhooks/{endpoint}/deliveries/{pending}")).send().await.unwrap();
+    assert_eq!(kept.status(), 200, "a pending delivery outlives the retention");
+    assert_eq!(app.count("SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id = $1", &delivered).await, 0);
+}
