@@ -91,3 +91,29 @@ on_both_backends! {
         assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE chatbot_id = $1", &bot).await, 0);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_assets_are_served_compressed_with_cache_headers() {
+    let assets = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(assets.path().join("w")).unwrap();
+    // A stand-in for the WASM: large and repetitive, as compiled code is.
+    let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(assets.path().join("w/parlor-widget.wasm"), &wasm).unwrap();
+    let dir = assets.path().to_path_buf();
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| config.widget_dir = dir)
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    for (accept, encoding) in [("br", "br"), ("gzip", "gzip")] {
+        let response =
+            client.get(app.url("/w/parlor-widget.wasm")).header("accept-encoding", accept).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
+        let body = response.bytes().await.unwrap();
+        assert!(body.len() < wasm.len() / 5, "{accept}: {} bytes", body.len());
+    }
+    let plain = client.get(app.url("/w/parlor-widget.wasm")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.unwrap().len(), wasm.len());
+}
