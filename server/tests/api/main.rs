@@ -21,6 +21,7 @@ mod lifecycle;
 mod limits;
 mod providers;
 mod resume;
+mod tenancy;
 mod usage;
 mod webhook_crash;
 mod webhooks;
