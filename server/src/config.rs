@@ -58,6 +58,11 @@ pub struct Config {
     #[arg(long, env = "PARLOR_MODEL_PRICES", default_value = "")]
     pub model_prices: String,
 
+    /// The longest chat message accepted, in characters; longer ones are refused with 422.
+    #[arg(long, env = "PARLOR_MAX_MESSAGE_CHARS", default_value_t = 4000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_message_chars: u32,
+
     /// Chat messages a minute that one client IP may send through the public widget.
     #[arg(long, env = "PARLOR_WIDGET_CHAT_PER_MINUTE", default_value_t = 10)]
     pub widget_chat_per_minute: u32,
@@ -188,6 +193,7 @@ impl Config {
             responder_delay_ms: 0,
             plans: "free=60/10/5000,pro=300/50/50000,enterprise=1000/200/unlimited".to_owned(),
             widget_chat_per_minute: 10,
+            max_message_chars: 4000,
             trust_proxy: false,
             model_prices: String::new(),
             conversation_idle: "30m".to_owned(),

@@ -43,7 +43,8 @@ pub async fn answer(
     body: wire::ChatRequest,
     key_id: Option<String>,
 ) -> Result<Response, Error> {
-    let mut input = NewMessage::parse(&body.message, body.conversation_id, body.visitor_id)?;
+    let max = usize::try_from(state.config.max_message_chars).unwrap_or(usize::MAX);
+    let mut input = NewMessage::parse_within(&body.message, body.conversation_id, body.visitor_id, max)?;
     input.key_id = key_id;
     let reply = state.chat.send_message(chatbot, input).await?;
     if body.stream { Ok(event_stream(reply)) } else { Ok(Json(collect(reply).await?).into_response()) }

@@ -22,7 +22,8 @@ use crate::knowledge;
 use crate::usage::{self, PriceList};
 use crate::webhooks::{self, Signal, events};
 
-/// The longest message a visitor may send, in characters.
+/// The longest message a visitor may send, in characters, unless `PARLOR_MAX_MESSAGE_CHARS`
+/// says otherwise.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// How much earlier conversation is sent to the model, in estimated tokens.
 const HISTORY_TOKEN_BUDGET: i64 = 2000;
@@ -39,12 +40,22 @@ pub struct NewMessage {
 
 impl NewMessage {
     pub fn parse(message: &str, conversation_id: Option<String>, visitor_id: Option<String>) -> Result<NewMessage> {
+        Self::parse_within(message, conversation_id, visitor_id, MAX_MESSAGE_CHARS)
+    }
+
+    /// [`NewMessage::parse`] with a chosen longest message, in characters.
+    pub fn parse_within(
+        message: &str,
+        conversation_id: Option<String>,
+        visitor_id: Option<String>,
+        max_chars: usize,
+    ) -> Result<NewMessage> {
         let message = message.trim();
         if message.is_empty() {
             return Err(Error::Validation("message must not be empty".into()));
         }
-        if message.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(Error::Validation(format!("message must be at most {MAX_MESSAGE_CHARS} characters")));
+        if message.chars().count() > max_chars {
+            return Err(Error::Validation(format!("message must be at most {max_chars} characters")));
         }
         let visitor_id = visitor_id.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         if visitor_id.as_ref().is_some_and(|v| v.chars().count() > 100) {

@@ -146,3 +146,21 @@ async fn an_answer_is_completed_and_stored_after_the_client_disconnects_on_sqlit
 async fn an_answer_is_completed_and_stored_after_the_client_disconnects_on_postgres() {
     answer_is_completed_after_the_client_disconnects(Backend::Postgres).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_message_is_configurable() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| config.max_message_chars = 10)
+        .await
+        .unwrap();
+    let bot = app.create_chatbot("Short").await;
+    let send = |message: &str| {
+        app.post(&format!("/api/v2/chatbots/{bot}/chat"))
+            .json(&serde_json::json!({"message": message, "stream": false}))
+            .send()
+    };
+    assert_eq!(send("ten chars!").await.unwrap().status(), 200);
+    let refused = send("eleven chars").await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "message must be at most 10 characters");
+}

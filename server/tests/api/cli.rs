@@ -34,6 +34,7 @@ fn help_lists_the_commands_and_every_setting() {
         "PARLOR_MODEL_PRICES",
         "PARLOR_SECRET_KEY",
         "PARLOR_CONVERSATION_IDLE",
+        "PARLOR_MAX_MESSAGE_CHARS",
         "PARLOR_OUTBOUND_ALLOW",
         "PARLOR_WEBHOOK_TIMEOUT_SECS",
         "PARLOR_WEBHOOK_RETRY_SCHEDULE",
