@@ -77,19 +77,17 @@ pub async fn run_with_model(
 
     let secrets = secrets::SecretBox::load(config.secret_key.as_ref(), &config.database.data_dir)?;
     secrets.check_against(&db).await?;
-    let policy = Arc::new(outbound::OutboundPolicy::parse(&config.outbound_allow)?);
+    let policy = outbound::OutboundPolicy::parse(&config.outbound_allow)?;
     let signal = webhooks::Signal::default();
     let dispatcher =
         webhooks::dispatch::Dispatcher::new(db.clone(), secrets.clone(), &policy, delivery, signal.clone())?;
-    let signal_for_sweeper = signal.clone();
-    let (secrets_for_models, policy_for_models) = (secrets.clone(), policy.clone());
-    let webhooks = webhooks::Webhooks::new(db.clone(), secrets, policy, signal);
+    let models = chat::models::Models::new(model, secrets.clone(), policy.clone());
+    let tasks = TaskTracker::new();
+    let chat = chat::service::ChatService::new(db.clone(), models, tasks.clone(), prices, signal.clone());
+    let webhooks = webhooks::Webhooks::new(db.clone(), secrets, Arc::new(policy), signal.clone());
 
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
-    let tasks = TaskTracker::new();
-    let models = chat::models::Models::new(model, secrets_for_models, (*policy_for_models).clone());
-    let chat = chat::service::ChatService::new(db.clone(), models, tasks.clone(), prices, webhooks.signal().clone());
     let state = AppState::new(config.clone(), db.clone(), chat, &public_url, plans, webhooks);
     let app = router::build(state);
 
@@ -100,7 +98,7 @@ pub async fn run_with_model(
         let _ = stop_tx.send(true);
     });
     let dispatching = tokio::spawn(dispatcher.run(stop_rx.clone()));
-    let sweeping = tokio::spawn(conversations::sweep_idle(db.clone(), idle, signal_for_sweeper, stop_rx.clone()));
+    let sweeping = tokio::spawn(conversations::sweep_idle(db.clone(), idle, signal, stop_rx.clone()));
 
     let mut demo_server = None;
     if let Some(demo_addr) = config.demo_addr {

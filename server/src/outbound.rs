@@ -202,31 +202,29 @@ pub fn builder(policy: &OutboundPolicy) -> reqwest::ClientBuilder {
 
 /// Builds an HTTP client whose every connection passes the guard.
 pub fn client(policy: &OutboundPolicy, timeout: Duration, redirects: Redirects) -> Result<reqwest::Client> {
-    let policy = Arc::new(policy.clone());
-    let redirect = match redirects {
-        Redirects::Refuse => reqwest::redirect::Policy::none(),
-        Redirects::Follow(max) => {
-            let policy = policy.clone();
-            reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= max {
-                    return attempt.error(Refused::new(format!("more than {max} redirects")));
-                }
-                match policy.check_url(attempt.url()) {
-                    Ok(()) => attempt.follow(),
-                    Err(refused) => attempt.error(refused),
-                }
-            })
-        }
-    };
-    reqwest::Client::builder()
-        .no_proxy()
-        .dns_resolver(Arc::new(GuardedResolver { policy }))
-        .redirect(redirect)
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .user_agent(concat!("Parlor/", env!("CARGO_PKG_VERSION")))
+    let mut builder = builder(policy).timeout(timeout).connect_timeout(timeout.min(Duration::from_secs(10)));
+    if let Redirects::Follow(max) = redirects {
+        let policy = policy.clone();
+        builder = builder.redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= max {
+                return attempt.error(Refused::new(format!("more than {max} redirects")));
+            }
+            match policy.check_url(attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(refused) => attempt.error(refused),
+            }
+        }));
+    }
+    builder
         .build()
         .map_err(|err| Error::Internal(anyhow::Error::new(err).context("cannot build the outbound HTTP client")))
+}
+
+/// Parses a URL a user is saving and checks it with the guard, resolving its host now.
+pub async fn check_user_url(policy: &OutboundPolicy, text: &str) -> Result<Url> {
+    let url = parse_url(policy, text)?;
+    policy.check_resolves(&url).await?;
+    Ok(url)
 }
 
 /// Parses a URL a user gave and checks it with the guard (without resolving it).

@@ -183,7 +183,7 @@ pub async fn send_test_webhook(
 ) -> Result<(StatusCode, Json<wire::WebhookDelivery>), Error> {
     caller.require(Scope::WebhooksWrite)?;
     let delivery_id = state.webhooks.send_test(&caller.workspace_id, &id).await?;
-    let (delivery, _) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
+    let (_, delivery, _) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
     Ok((StatusCode::ACCEPTED, Json(delivery_json(&delivery))))
 }
 
@@ -223,8 +223,7 @@ pub async fn get_webhook_delivery(
     AppPath((id, delivery_id)): AppPath<(String, String)>,
 ) -> Result<Json<wire::WebhookDeliveryDetail>, Error> {
     caller.require(Scope::WebhooksRead)?;
-    let endpoint = state.webhooks.get(&caller.workspace_id, &id).await?;
-    let (delivery, attempts) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
+    let (endpoint, delivery, attempts) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
     let data: serde_json::Value = serde_json::from_str(&delivery.data).unwrap_or_default();
     let payload =
         events::body(&delivery.event_type, &rfc3339(delivery.event_created_at), &data, endpoint.naming == "classic");
@@ -243,7 +242,7 @@ pub async fn redeliver_webhook(
 ) -> Result<(StatusCode, Json<wire::WebhookDelivery>), Error> {
     caller.require(Scope::WebhooksWrite)?;
     state.webhooks.redeliver(&caller.workspace_id, &id, &delivery_id).await?;
-    let (delivery, _) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
+    let (_, delivery, _) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
     Ok((StatusCode::ACCEPTED, Json(delivery_json(&delivery))))
 }
 

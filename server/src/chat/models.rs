@@ -47,9 +47,7 @@ impl Models {
 
     /// Checks a provider base URL that a user gives against the outbound guard.
     pub async fn check_base_url(&self, text: &str) -> crate::error::Result<()> {
-        let url = crate::outbound::parse_url(&self.policy, text)?;
-        self.policy.check_resolves(&url).await?;
-        Ok(())
+        crate::outbound::check_user_url(&self.policy, text).await.map(drop)
     }
 
     /// Seals a provider key for a chatbot.

@@ -242,9 +242,7 @@ impl Webhooks {
         if text.len() > 2000 {
             return Err(Error::Validation("url must be at most 2000 characters".into()));
         }
-        let url = outbound::parse_url(&self.policy, text)?;
-        self.policy.check_resolves(&url).await?;
-        Ok(url.to_string())
+        Ok(outbound::check_user_url(&self.policy, text).await?.to_string())
     }
 
     /// Registers an endpoint and returns it with its signing secret, which is shown only now.
@@ -469,14 +467,14 @@ impl Webhooks {
         .ok_or(Error::NotFound("delivery"))
     }
 
-    /// One delivery with every attempt, oldest first.
+    /// One delivery of an endpoint, with the endpoint and every attempt, oldest first.
     pub async fn delivery(
         &self,
         workspace_id: &str,
         endpoint_id: &str,
         delivery_id: &str,
-    ) -> Result<(Delivery, Vec<Attempt>)> {
-        self.get(workspace_id, endpoint_id).await?;
+    ) -> Result<(Endpoint, Delivery, Vec<Attempt>)> {
+        let endpoint = self.get(workspace_id, endpoint_id).await?;
         let delivery = self.delivery_row(endpoint_id, delivery_id).await?;
         let attempts = sqlx::query_as(
             "SELECT attempt, started_at, status_code, error, latency_ms, response_snippet FROM webhook_attempts
@@ -485,7 +483,7 @@ impl Webhooks {
         .bind(delivery_id)
         .fetch_all(self.db.pool())
         .await?;
-        Ok((delivery, attempts))
+        Ok((endpoint, delivery, attempts))
     }
 
     /// Sends a delivery again now, whatever its state, with the same `webhook-id`.
