@@ -38,7 +38,15 @@ export default defineConfig({
       stdout: "ignore",
       stderr: "pipe",
       // Loopback is opened for outbound requests so that the webhook test's receiver is reachable.
-      env: { DATABASE_URL: "", PARLOR_RESPONDER_DELAY_MS: "25", RUST_LOG: "warn", PARLOR_OUTBOUND_ALLOW: "127.0.0.1/32" },
+      // Every test's visitor has the same IP, so the widget's per-IP chat limit is raised above
+      // what the whole suite sends in a minute.
+      env: {
+        DATABASE_URL: "",
+        PARLOR_RESPONDER_DELAY_MS: "25",
+        RUST_LOG: "warn",
+        PARLOR_OUTBOUND_ALLOW: "127.0.0.1/32",
+        PARLOR_WIDGET_CHAT_PER_MINUTE: "300",
+      },
     },
     {
       command: `node customer-site.mjs ${CUSTOMER_PORT}`,

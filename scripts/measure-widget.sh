@@ -6,6 +6,7 @@
 # is missing.
 #
 # It measures built files, so build first:
+#   scripts/build-loader.sh   # only after changing widget/loader/widget.js
 #   cargo leptos build --release --project widget --frontend-only
 # The loader is measured where the server serves it from (target/site/widget.js, copied there
 # from public/widget.js by the portal build).
@@ -33,6 +34,10 @@ for part in "${parts[@]}"; do
 done
 if ! cmp -s "$ROOT/public/widget.js" "$SITE_DIR/widget.js"; then
   echo "warning: $SITE_DIR/widget.js differs from public/widget.js; the figures are for the built copy" >&2
+fi
+# public/widget.js is minified from widget/loader/widget.js; a stale copy would measure old code.
+if [ -x "$ROOT/scripts/build-tools/node_modules/.bin/terser" ] && ! "$ROOT/scripts/build-loader.sh" --check; then
+  echo "warning: the figures are for a loader that is not built from its source" >&2
 fi
 
 # gzip -9 without a name or time stamp in the header, so the same file always measures the same.

@@ -2,9 +2,8 @@ import { expect, test, type Page, type Route } from "@playwright/test";
 import { CUSTOMER_URL, DEMO_URL, PARLOR_URL } from "./env";
 
 // The demo chatbot exists in every Parlor that serves the demo page, so the embed tests need
-// no API key. The widget's chat is limited per client IP (10 messages a minute), so only the
-// tests that need real answers send messages to the server; the Markdown test answers from a
-// routed response instead.
+// no API key. Only the tests that need real answers send messages to the server; the Markdown
+// test answers from a routed response instead.
 const BOT = "bot_demo";
 
 function customerPage(attributes: Record<string, string> = {}): string {

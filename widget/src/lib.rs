@@ -1,30 +1,147 @@
 //! The visitor chat widget: a client-side-rendered Leptos app that `public/widget.js` mounts
 //! inside a Shadow DOM root on the host page, talking to Parlor's widget API over CORS.
 
+mod i18n;
 mod markdown;
 mod net;
 mod options;
 mod render;
 mod storage;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use parlor_app::wire::{ChatRequest, Citation, CreateFeedback, WidgetConfig};
 use wasm_bindgen::prelude::*;
 
-use crate::net::{Abort, ChatFailure, FollowEnd, LiveEvent, StreamEvent};
+use crate::i18n::{Lang, Texts};
+use crate::net::{Abort, ChatFailure, ChatRequest, Config, FollowEnd, LiveEvent, Source, StreamEvent, opt};
 use crate::options::{Mode, Options};
 
-/// Mounts the widget into `target` (an element inside the loader's shadow root).
+/// Mounts the widget into `target` (an element inside the loader's shadow root) and returns
+/// the handle behind `window.Parlor`.
 ///
 /// `options` is the object the loader builds from its script tag: `{backend, chatbotId, theme,
-/// position, accent, mode, open, focus}` (see `options.rs`).
+/// position, accent, mode, open, focus, language, frame}` (see `options.rs`), plus `emit`, the
+/// loader's function that hands the widget's events (`open`, `close`, `message`, `lead`,
+/// `identify`, `error`) to the page's listeners, and `identity`, an identity the page gave
+/// before the widget loaded.
 #[wasm_bindgen]
-pub fn mount(target: web_sys::HtmlElement, options: &JsValue) {
+pub fn mount(target: web_sys::HtmlElement, options: &JsValue) -> Handle {
+    let emit = js_sys::Reflect::get(options, &"emit".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let identity = js_sys::Reflect::get(options, &"identity".into()).ok().and_then(|v| Identity::from_js(&v));
     let options = Options::from_js(options);
-    let handle = leptos::mount::mount_to(target, move || view! { <Widget options/> });
-    // The widget lives as long as the page; dropping the handle would unmount it.
+    let slot = Rc::new(Cell::new(None));
+    let filled = slot.clone();
+    let handle = leptos::mount::mount_to(target, move || view! { <Widget options emit identity chat_out=filled/> });
+    // The widget lives as long as the page: `destroy` silences it and the loader removes its
+    // element, but its reactive graph is not torn down under tasks that may still be running.
     handle.forget();
+    Handle { chat: slot.get() }
+}
+
+/// `window.Parlor` once the widget has loaded: the loader calls these for the page.
+#[wasm_bindgen]
+pub struct Handle {
+    chat: Option<Chat>,
+}
+
+#[wasm_bindgen]
+impl Handle {
+    /// Opens the panel and puts the focus in it (the page called it, usually from a click).
+    pub fn open(&self) {
+        if let Some(chat) = self.chat {
+            chat.show(true);
+        }
+    }
+
+    pub fn close(&self) {
+        if let Some(chat) = self.chat {
+            chat.hide();
+        }
+    }
+
+    pub fn toggle(&self) {
+        if let Some(chat) = self.chat {
+            if chat.open.get_untracked() && !chat.inline { chat.hide() } else { chat.show(true) }
+        }
+    }
+
+    /// `{id, name, email, hash}`: who the visitor is, checked by the server when `hash` is given.
+    pub fn identify(&self, identity: &JsValue) {
+        let Some(chat) = self.chat else { return };
+        match Identity::from_js(identity) {
+            Some(identity) => {
+                chat.identity.set_value(Some(identity));
+                chat.identify_now();
+            }
+            None => chat.report("identify needs an object with an id"),
+        }
+    }
+
+    /// Switches the widget's language (`en`, `de`, `fr`, `es`, `pt`, `ja`, or a regional tag of
+    /// one of them); another tag is ignored with a warning.
+    #[wasm_bindgen(js_name = setLocale)]
+    pub fn set_locale(&self, tag: &str) {
+        let Some(chat) = self.chat else { return };
+        match Lang::parse(tag) {
+            Some(lang) => chat.lang.set(lang),
+            None => web_sys::console::warn_1(
+                &["[parlor] no translation for ", tag, "; keeping the language"].concat().into(),
+            ),
+        }
+    }
+
+    /// Opens the panel and sends `text` as the visitor's message.
+    #[wasm_bindgen(js_name = sendMessage)]
+    pub fn send_message(&self, text: &str) {
+        if let Some(chat) = self.chat {
+            chat.show(false);
+            chat.send_text(text.trim().to_owned());
+        }
+    }
+
+    /// Stops everything the widget does (its streams, its events); the loader removes it.
+    pub fn destroy(&mut self) {
+        if let Some(chat) = self.chat.take() {
+            chat.stop();
+            chat.unfollow();
+            chat.emit.set_value(None);
+        }
+    }
+}
+
+/// Who the page says its visitor is (`Parlor.identify`).
+#[derive(Debug, Clone)]
+struct Identity {
+    id: String,
+    name: Option<String>,
+    email: Option<String>,
+    hash: Option<String>,
+}
+
+impl Identity {
+    fn from_js(value: &JsValue) -> Option<Identity> {
+        if !value.is_object() {
+            return None;
+        }
+        let text = |name: &str| js_sys::Reflect::get(value, &name.into()).ok().and_then(|v| v.as_string());
+        let id = text("id").or_else(|| {
+            // A numeric id is read as an integer: float formatting would cost the WASM 15 KB.
+            js_sys::Reflect::get(value, &"id".into()).ok().and_then(|v| v.as_f64()).map(|n| (n as i64).to_string())
+        })?;
+        Some(Identity { id, name: text("name"), email: text("email"), hash: text("hash") })
+    }
+}
+
+/// A plain object for an event's detail.
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &(*name).into(), value);
+    }
+    object.into()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +150,65 @@ enum Role {
     Bot,
     /// A person answering through the API, followed live; shown as plain text.
     Agent,
-    /// A note from the widget itself, such as "We've asked a person to join".
+    /// A note from the widget itself, such as "We've asked a person to join", in the visitor's
+    /// language (the line's `note`).
     System,
 }
 
-/// The line the widget shows once a person has been asked to join.
-const ESCALATED: &str = "We've asked a person to join. You can keep writing here.";
+/// The widget's own notes, which follow the visitor's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Note {
+    Escalated,
+    EscalateFailed,
+    LeadThanks,
+}
+
+impl Note {
+    fn text(self, t: &Texts) -> &'static str {
+        match self {
+            Note::Escalated => t.escalated,
+            Note::EscalateFailed => t.escalate_failed,
+            Note::LeadThanks => t.lead_thanks,
+        }
+    }
+}
+
+/// Why an answer failed, said in the visitor's language when shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    Gone,
+    Network,
+    Interrupted,
+    /// The server refused the message, with its reason.
+    Refused(String),
+    /// The answer failed while streaming, with the server's reason.
+    Answer(String),
+}
+
+impl Failure {
+    fn text(&self, t: &Texts) -> String {
+        match self {
+            Failure::Gone => t.conversation_ended.to_owned(),
+            Failure::Network => t.network.to_owned(),
+            Failure::Interrupted => t.interrupted.to_owned(),
+            Failure::Refused(reason) => [t.refused, reason].concat(),
+            Failure::Answer(reason) => [t.answer_failed, reason].concat(),
+        }
+    }
+}
+
+/// Where the lead form stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LeadForm {
+    Hidden,
+    /// Asked for before the chat: the visitor cannot skip it.
+    Required,
+    /// Asked for when a person is needed: the visitor may skip it.
+    Offered,
+    Sending,
+    /// The details were sent but not stored; the form shows why.
+    Failed,
+}
 
 /// The pause in milliseconds before following the live stream again after `failures` failed or
 /// ended connections in a row (counting from 0): 1 s, 2 s, 5 s, then 10 s.
@@ -68,9 +238,11 @@ struct Line {
     /// answers, which "Retry" sends again. The text of an agent's or the widget's line.
     message: String,
     text: RwSignal<String>,
-    citations: RwSignal<Vec<Citation>>,
+    citations: RwSignal<Vec<Source>>,
     status: RwSignal<Status>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<Failure>>,
+    /// A note's text key, for `Role::System` lines.
+    note: Option<Note>,
     /// An answer's conversation and message ids, from the `start` event: what feedback names.
     ids: RwSignal<Option<(String, String)>>,
     /// The thumbs chosen (`up`, `down`) and whether the server has it.
@@ -88,15 +260,16 @@ impl Line {
             citations: RwSignal::new(Vec::new()),
             status: RwSignal::new(Status::Waiting),
             error: RwSignal::new(None),
+            note: None,
             ids: RwSignal::new(None),
             vote: RwSignal::new(None),
             voted: RwSignal::new(false),
         }
     }
 
-    fn fail(&self, message: String) {
+    fn fail(&self, failure: Failure) {
         self.status.set(Status::Failed);
-        self.error.set(Some(message));
+        self.error.set(Some(failure));
     }
 }
 
@@ -115,6 +288,8 @@ struct Chat {
     current: StoredValue<Option<Streaming>, LocalStorage>,
     scroll_tick: RwSignal<u32>,
     composer: NodeRef<leptos::html::Input>,
+    /// The lead form's first field, which takes the focus while the form must come first.
+    lead_field: NodeRef<leptos::html::Input>,
     lines: RwSignal<Vec<Line>>,
     next_key: StoredValue<u32>,
     /// The widget's reactive owner: lines outlive the part of the view that made them.
@@ -126,6 +301,25 @@ struct Chat {
     /// The request for a person is on its way.
     escalating: RwSignal<bool>,
     live: StoredValue<Live, LocalStorage>,
+    lang: RwSignal<Lang>,
+    /// The loader's function that hands events to the page's `Parlor.on` listeners.
+    emit: StoredValue<Option<js_sys::Function>, LocalStorage>,
+    /// Who the page says the visitor is, sent again whenever a conversation starts.
+    identity: StoredValue<Option<Identity>>,
+    /// Whether opening the panel should move the focus into it (the visitor or the page's
+    /// script opened it, rather than `data-open`).
+    focus_on_open: StoredValue<bool>,
+    launcher: NodeRef<leptos::html::Button>,
+    inline: bool,
+    /// Running inside the iframe fallback, where closing is the host page loader's business.
+    frame: bool,
+    lead: RwSignal<LeadForm>,
+    suggestions: RwSignal<Vec<String>>,
+    /// Bumped on every keystroke, so that only the latest suggestion request shows.
+    suggest_generation: StoredValue<u32>,
+    /// The chatbot's lead capture mode from its configuration (`off`, `when_needed`,
+    /// `before_chat`).
+    lead_capture: StoredValue<Option<String>>,
 }
 
 /// The answer being streamed, with what it takes to stop it.
@@ -188,15 +382,14 @@ impl Chat {
                         self.scroll_tick.update(|n| *n += 1);
                     }
                     StreamEvent::Citations(found) => line.citations.set(found),
-                    StreamEvent::Failed(message) => line.fail(message),
+                    StreamEvent::Failed(reason) => line.fail(Failure::Answer(reason)),
                 }
             };
             let mut request = ChatRequest {
                 message: line.message.clone(),
                 conversation_id: storage::conversation(&chatbot_id),
-                visitor_id: Some(storage::visitor_id()),
-                language: None,
-                stream: true,
+                visitor_id: storage::visitor_id(),
+                language: self.lang.get_untracked().tag().to_owned(),
             };
             let mut result = net::stream_chat(&backend, &chatbot_id, &request, signal.as_ref(), &mut on_event).await;
             if matches!(result, Err(ChatFailure::ConversationGone)) {
@@ -209,12 +402,16 @@ impl Chat {
                 // Stopping aborts the request, which fails it: that is the visitor's doing, not
                 // an error to show.
                 _ if status == Status::Stopped => {}
-                Err(ChatFailure::ConversationGone) => {
-                    line.fail("This conversation has ended. Please send your message again.".to_owned());
-                }
-                Err(ChatFailure::Message(message)) => line.fail(message),
+                Err(ChatFailure::ConversationGone) => line.fail(Failure::Gone),
+                Err(ChatFailure::Network) => line.fail(Failure::Network),
+                Err(ChatFailure::Interrupted) => line.fail(Failure::Interrupted),
+                Err(ChatFailure::Refused(reason)) => line.fail(Failure::Refused(reason)),
                 Ok(()) if status == Status::Failed => {}
-                Ok(()) => line.status.set(Status::Complete),
+                Ok(()) => {
+                    line.status.set(Status::Complete);
+                    let id = line.ids.with_untracked(|ids| ids.as_ref().map(|(_, id)| id.clone()));
+                    self.emit_message("assistant", &line.text.get_untracked(), id);
+                }
             }
             if status != Status::Stopped && !self.open.get_untracked() {
                 self.unread.update(|n| *n += 1);
@@ -226,7 +423,8 @@ impl Chat {
 
     /// Puts the keyboard focus in the message field.
     fn focus_composer(self) {
-        if let Some(input) = self.composer.get_untracked() {
+        let field = if self.lead.get_untracked() == LeadForm::Required { self.lead_field } else { self.composer };
+        if let Some(input) = field.get_untracked() {
             // Focus is a convenience; a page that refuses it loses nothing.
             let _ = input.focus();
         }
@@ -243,17 +441,28 @@ impl Chat {
         }
     }
 
-    /// Adds a line to the conversation, owned by the widget so that it outlives the view that
-    /// asked for it.
-    fn push(self, role: Role, message: String) -> Line {
+    /// Makes a line, owned by the widget so that it outlives the view that asked for it.
+    fn line(self, role: Role, message: String) -> Line {
         let key = self.next_key.get_value();
         self.next_key.set_value(key + 1);
-        let line = self.owner.with_value(|owner| match owner {
+        self.owner.with_value(|owner| match owner {
             Some(owner) => owner.with(|| Line::new(key, role, message)),
             None => Line::new(key, role, message),
-        });
+        })
+    }
+
+    /// Adds a line to the conversation.
+    fn push(self, role: Role, message: String) -> Line {
+        let line = self.line(role, message);
         self.lines.update(|all| all.push(line.clone()));
         line
+    }
+
+    /// Adds one of the widget's own notes.
+    fn note(self, note: Note) {
+        let mut line = self.line(Role::System, String::new());
+        line.note = Some(note);
+        self.lines.update(|all| all.push(line));
     }
 
     /// Remembers (or, with `None`, forgets) the conversation in progress. Another conversation
@@ -275,7 +484,12 @@ impl Chat {
             live.seen.clear();
         });
         self.escalated.set(false);
+        let started = id.is_some();
         self.conversation.set(id);
+        // The page's identity belongs to every conversation the visitor has.
+        if started && self.identity.with_value(Option::is_some) {
+            self.identify_now();
+        }
     }
 
     /// Rates an answer. The buttons are disabled while the rating is sent and after; if it could
@@ -287,14 +501,13 @@ impl Chat {
         }
         line.vote.set(Some(thumbs));
         let (vote, voted) = (line.vote, line.voted);
-        let feedback = CreateFeedback {
-            conversation_id,
-            message_id: Some(message_id),
-            thumbs: Some(thumbs.to_owned()),
-            ..CreateFeedback::default()
-        };
         spawn_local(async move {
-            if net::send_feedback(self.backend.get_value(), self.chatbot_id.get_value(), feedback).await {
+            let feedback = [
+                ("conversation_id", conversation_id.into()),
+                ("message_id", message_id.into()),
+                ("thumbs", thumbs.into()),
+            ];
+            if net::send_feedback(self.backend.get_value(), self.chatbot_id.get_value(), &feedback).await {
                 voted.set(true);
             } else {
                 vote.set(None);
@@ -314,13 +527,267 @@ impl Chat {
             self.escalating.set(false);
             if done {
                 self.escalated.set(true);
-                self.push(Role::System, ESCALATED.to_owned());
+                self.note(Note::Escalated);
+                if self.lead.get_untracked() == LeadForm::Hidden
+                    && self.lead_capture_when_needed()
+                    && !storage::lead_given(&self.chatbot_id.get_value())
+                {
+                    self.lead.set(LeadForm::Offered);
+                }
             } else {
-                self.push(Role::System, "Sorry, we could not reach a person just now. Please try again.".to_owned());
+                self.note(Note::EscalateFailed);
             }
             // The button goes away (or was pressed), so the focus goes to the message field.
             self.focus_composer();
         });
+    }
+
+    /// The strings in the visitor's language (a tracked read).
+    fn t(self) -> &'static Texts {
+        self.lang.get().texts()
+    }
+
+    /// Hands an event to the page's `Parlor.on` listeners, through the loader.
+    fn emit(self, name: &str, detail: &JsValue) {
+        self.emit.with_value(|emit| {
+            if let Some(emit) = emit {
+                // A listener that throws is the page's problem; the widget carries on.
+                let _ = emit.call2(&JsValue::NULL, &name.into(), detail);
+            }
+        });
+    }
+
+    /// The `message` event: a message the visitor sees, from `user`, `assistant` or `agent`.
+    fn emit_message(self, role: &str, text: &str, id: Option<String>) {
+        let id = id.map_or(JsValue::NULL, JsValue::from);
+        let conversation = self.conversation.get_untracked().map_or(JsValue::NULL, JsValue::from);
+        self.emit(
+            "message",
+            &object(&[("role", role.into()), ("text", text.into()), ("id", id), ("conversationId", conversation)]),
+        );
+    }
+
+    /// Tells the page's developer what went wrong: in the console and as an `error` event.
+    fn report(self, message: &str) {
+        web_sys::console::error_1(&["[parlor] ", message].concat().into());
+        self.emit("error", &object(&[("message", message.into())]));
+    }
+
+    /// Opens the panel; `focus` moves the keyboard focus into it.
+    fn show(self, focus: bool) {
+        self.focus_on_open.set_value(focus);
+        self.unread.set(0);
+        self.open.set(true);
+        if focus && self.inline {
+            self.focus_composer();
+        }
+    }
+
+    /// Closes the panel and returns the focus to the launcher, so a keyboard user is not left
+    /// on the page's first element. In the iframe fallback the host page's loader hides the
+    /// frame, so the widget only says so.
+    fn hide(self) {
+        if self.frame {
+            self.emit("close", &JsValue::NULL);
+            return;
+        }
+        if self.inline {
+            return;
+        }
+        // Only a focus that was in the widget moves to the launcher: a page that closes the chat
+        // from its own button keeps its focus there.
+        let had_focus = self
+            .composer
+            .get_untracked()
+            .and_then(|input| input.closest(".parlor").ok().flatten())
+            .is_some_and(|root| root.matches(":focus-within").unwrap_or(false));
+        self.open.set(false);
+        if let Some(launcher) = self.launcher.get_untracked().filter(|_| had_focus) {
+            let _ = launcher.focus();
+        }
+    }
+
+    /// Sends the visitor's message, unless an answer is streaming or the lead form must come
+    /// first.
+    fn send_text(self, message: String) {
+        if message.is_empty() || self.busy.get_untracked() || self.lead.get_untracked() == LeadForm::Required {
+            return;
+        }
+        self.suggestions.set(Vec::new());
+        self.suggest_generation.update_value(|n| *n += 1);
+        self.emit_message("user", &message, None);
+        self.push(Role::Visitor, message.clone());
+        self.answer(self.push(Role::Bot, message));
+    }
+
+    /// Sends the page's identity to the server, with the conversation when there is one. A
+    /// refusal (a hash that does not match) is reported to the page's developer; the visitor
+    /// sees nothing, as it is not theirs to fix.
+    fn identify_now(self) {
+        let Some(identity) = self.identity.get_value() else { return };
+        let conversation = self.conversation.get_untracked();
+        spawn_local(async move {
+            let request = [
+                ("visitor_id", storage::visitor_id().into()),
+                ("conversation_id", opt(conversation)),
+                ("id", identity.id.as_str().into()),
+                ("name", opt(identity.name)),
+                ("email", opt(identity.email)),
+                ("hash", opt(identity.hash)),
+            ];
+            match net::identify(self.backend.get_value(), self.chatbot_id.get_value(), &request).await {
+                Ok(verified) => {
+                    self.emit("identify", &object(&[("id", identity.id.into()), ("verified", verified.into())]));
+                }
+                Err(reason) => self.report(&["identify was refused: ", &reason].concat()),
+            }
+        });
+    }
+
+    /// Shows the remembered conversation again after a reload: the visitor's messages, the
+    /// bot's answers (with their sources and feedback) and the agents' replies.
+    fn restore(self, conversation_id: String) {
+        let (backend, chatbot_id) = (self.backend.get_value(), self.chatbot_id.get_value());
+        spawn_local(async move {
+            match net::fetch_history(&backend, &chatbot_id, &conversation_id, &storage::visitor_id()).await {
+                Ok(messages) => {
+                    if self.conversation.get_untracked().as_deref() != Some(&conversation_id) {
+                        return;
+                    }
+                    let mut asked = String::new();
+                    let restored: Vec<Line> = messages
+                        .into_iter()
+                        .map(|message| {
+                            let role = match message.role.as_str() {
+                                "user" => Role::Visitor,
+                                "assistant" => Role::Bot,
+                                _ => Role::Agent,
+                            };
+                            if role == Role::Visitor {
+                                asked.clone_from(&message.content);
+                            }
+                            if role == Role::Agent {
+                                self.live.update_value(|live| live.seen.push(message.id.clone()));
+                            }
+                            let text = if role == Role::Bot { asked.clone() } else { message.content.clone() };
+                            let line = self.line(role, text);
+                            if role == Role::Bot {
+                                line.text.set(message.content);
+                                line.citations.set(message.citations);
+                                line.ids.set(Some((conversation_id.clone(), message.id)));
+                                line.status.set(match message.status.as_str() {
+                                    "stopped" => Status::Stopped,
+                                    "failed" => Status::Failed,
+                                    _ => Status::Complete,
+                                });
+                            }
+                            line
+                        })
+                        .collect();
+                    // Lines added while the history was on its way come after it.
+                    self.lines.update(|lines| {
+                        let newer = std::mem::replace(lines, restored);
+                        lines.extend(newer);
+                    });
+                }
+                Err(true) => self.set_conversation(None),
+                Err(false) => {}
+            }
+        });
+    }
+
+    /// Starts a new conversation: the current one is ended and forgotten, and the panel is
+    /// emptied.
+    fn new_conversation(self) {
+        self.stop();
+        if let Some(old) = self.conversation.get_untracked() {
+            spawn_local(net::end_conversation(self.backend.get_value(), self.chatbot_id.get_value(), old));
+        }
+        self.set_conversation(None);
+        self.lines.set(Vec::new());
+        self.busy.set(false);
+        self.focus_composer();
+    }
+
+    fn lead_capture_when_needed(self) -> bool {
+        self.lead_capture.with_value(|mode| mode.as_deref() == Some("when_needed"))
+    }
+
+    /// Sends the lead form's details.
+    fn submit_lead(self, name: &str, email: &str) {
+        let was = self.lead.get_untracked();
+        if email.trim().is_empty() || was == LeadForm::Sending {
+            return;
+        }
+        self.lead.set(LeadForm::Sending);
+        let name = Some(name.trim().to_owned()).filter(|n| !n.is_empty());
+        let email = email.trim();
+        let lead = [
+            ("conversation_id", opt(self.conversation.get_untracked())),
+            ("name", opt(name.clone())),
+            ("email", email.into()),
+        ];
+        let detail = object(&[("name", name.map_or(JsValue::NULL, JsValue::from)), ("email", email.into())]);
+        spawn_local(async move {
+            let chatbot_id = self.chatbot_id.get_value();
+            if net::send_lead(self.backend.get_value(), chatbot_id.clone(), &lead).await {
+                storage::set_lead_given(&chatbot_id);
+                self.lead.set(LeadForm::Hidden);
+                self.note(Note::LeadThanks);
+                self.emit("lead", &detail);
+                self.focus_composer();
+            } else {
+                self.lead.set(LeadForm::Failed);
+            }
+        });
+    }
+
+    /// Asks for completions of what the visitor is typing, once they have paused for 250 ms;
+    /// only the answer to the latest request is shown.
+    fn suggest(self, typed: String) {
+        self.suggest_generation.update_value(|n| *n += 1);
+        let generation = self.suggest_generation.get_value();
+        if typed.trim().chars().count() < 3 {
+            self.suggestions.set(Vec::new());
+            return;
+        }
+        let latest = move || self.suggest_generation.try_get_value() == Some(generation);
+        spawn_local(async move {
+            net::sleep(250).await;
+            if !latest() {
+                return;
+            }
+            let found = net::suggest(self.backend.get_value(), self.chatbot_id.get_value(), typed.clone()).await;
+            if latest() {
+                // The visitor's own words are not a suggestion.
+                self.suggestions.set(found.into_iter().filter(|s| s.trim() != typed.trim()).collect());
+            }
+        });
+    }
+
+    /// Keeps the keyboard focus inside the open panel (a dialog): Tab from its last control goes
+    /// to its first, and Shift+Tab from the first to the last.
+    fn trap_focus(self, panel: &web_sys::HtmlElement, ev: &web_sys::KeyboardEvent) {
+        let Ok(found) = panel.query_selector_all("button:not([disabled]),input:not([disabled]),a[href]") else {
+            return;
+        };
+        let visible: Vec<web_sys::HtmlElement> = (0..found.length())
+            .filter_map(|i| found.item(i))
+            .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|el| el.get_client_rects().length() > 0)
+            .collect();
+        let (Some(first), Some(last)) = (visible.first(), visible.last()) else { return };
+        let target = ev.target().map(JsValue::from).unwrap_or(JsValue::NULL);
+        let inside = visible.iter().any(|el| JsValue::from(el) == target);
+        let wrap_to = if ev.shift_key() {
+            (!inside || JsValue::from(first) == target).then_some(last)
+        } else {
+            (!inside || JsValue::from(last) == target).then_some(first)
+        };
+        if let Some(element) = wrap_to {
+            ev.prevent_default();
+            let _ = element.focus();
+        }
     }
 
     /// Stops following the live stream, aborting its request.
@@ -336,7 +803,8 @@ impl Chat {
     /// followed again after a pause that grows with each failure in a row, from where it was.
     fn follow(self, conversation_id: String) {
         let generation = self.live.with_value(|live| live.generation);
-        let current = move || self.live.with_value(|live| live.generation) == generation;
+        // `try_`: a widget destroyed meanwhile simply stops following.
+        let current = move || self.live.try_with_value(|live| live.generation) == Some(generation);
         let (backend, chatbot_id) = (self.backend.get_value(), self.chatbot_id.get_value());
         spawn_local(async move {
             let mut failures = 0;
@@ -390,6 +858,7 @@ impl Chat {
                     fresh
                 });
                 if fresh == Some(true) {
+                    self.emit_message("agent", &message.content, Some(message.id));
                     self.push(Role::Agent, message.content);
                 }
             }
@@ -398,12 +867,23 @@ impl Chat {
 }
 
 #[component]
-fn Widget(options: Options) -> impl IntoView {
+fn Widget(
+    options: Options,
+    emit: Option<js_sys::Function>,
+    identity: Option<Identity>,
+    chat_out: Rc<Cell<Option<Chat>>>,
+) -> impl IntoView {
     let inline = options.mode == Mode::Inline;
+    let frame = options.frame;
     let root_class = options.root_class();
     let root_style = options.root_style();
     let open = RwSignal::new(options.open || inline);
     let conversation = storage::conversation(&options.chatbot_id);
+    let browser_languages: Vec<String> = web_sys::window()
+        .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
+        .unwrap_or_default();
+    let lang =
+        Lang::pick(std::iter::once(options.language.as_str()).chain(browser_languages.iter().map(String::as_str)));
     let chat = Chat {
         backend: StoredValue::new(options.backend),
         chatbot_id: StoredValue::new(options.chatbot_id),
@@ -413,33 +893,107 @@ fn Widget(options: Options) -> impl IntoView {
         current: StoredValue::new_local(None),
         scroll_tick: RwSignal::new(0),
         composer: NodeRef::new(),
+        lead_field: NodeRef::new(),
         lines: RwSignal::new(Vec::new()),
         next_key: StoredValue::new(0),
         // An answer outlives the part of the view where the visitor pressed Send (it streams on
         // while the panel is closed), so the signals of every line belong to the widget itself.
         owner: StoredValue::new(Owner::current()),
-        conversation: RwSignal::new(conversation),
+        conversation: RwSignal::new(conversation.clone()),
         escalated: RwSignal::new(false),
         escalating: RwSignal::new(false),
         live: StoredValue::new_local(Live::default()),
+        lang: RwSignal::new(lang),
+        emit: StoredValue::new_local(emit),
+        identity: StoredValue::new(identity),
+        focus_on_open: StoredValue::new(options.focus),
+        launcher: NodeRef::new(),
+        inline,
+        frame,
+        lead: RwSignal::new(LeadForm::Hidden),
+        suggestions: RwSignal::new(Vec::new()),
+        suggest_generation: StoredValue::new(0),
+        lead_capture: StoredValue::new(None),
     };
+    chat_out.set(Some(chat));
     let lines = chat.lines;
     let draft = RwSignal::new(String::new());
     let list_ref = NodeRef::<leptos::html::Ol>::new();
+    let panel_ref = NodeRef::<leptos::html::Section>::new();
     let input_ref = chat.composer;
-    let launcher_ref = NodeRef::<leptos::html::Button>::new();
-    let focus_input = StoredValue::new(options.focus);
+    let lead_name = RwSignal::new(String::new());
+    let lead_email = RwSignal::new(String::new());
+    let focus_lead = StoredValue::new(false);
 
-    let config = LocalResource::new(move || net::fetch_config(chat.backend.get_value(), chat.chatbot_id.get_value()));
-    let title = move || match config.get() {
-        Some(Ok(WidgetConfig { name, .. })) => name,
-        _ => "Chat".to_owned(),
+    if let Some(conversation_id) = conversation {
+        chat.restore(conversation_id);
+    }
+    if chat.identity.with_value(Option::is_some) {
+        chat.identify_now();
+    }
+
+    // Fetched once into a signal: a `LocalResource` would bring its async machinery into the WASM
+    // for a value that never reloads.
+    let config = RwSignal::new(None);
+    spawn_local(async move {
+        let loaded = net::fetch_config(chat.backend.get_value(), chat.chatbot_id.get_value()).await;
+        // The page's developer learns why the chat does not start (an origin the chatbot does
+        // not allow, an unknown chatbot); the visitor only that it is not available.
+        match &loaded {
+            Err(Some(reason)) => chat.report(&["the chat cannot start here: ", reason].concat()),
+            // The server withholds CORS from a page whose origin the chatbot does not allow, so
+            // the browser shows the widget no answer at all, as when the network fails.
+            Err(None) => {
+                let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+                chat.report(
+                    &[
+                        "the chat cannot start here: Parlor did not answer. Either the network failed, or this page's origin (",
+                        &origin,
+                        ") is not among the chatbot's allowed origins.",
+                    ]
+                    .concat(),
+                );
+            }
+            Ok(_) => {}
+        }
+        config.set(Some(loaded.map_err(drop)));
+    });
+    let loaded = move || config.get().and_then(Result::ok);
+    let title = move || match loaded() {
+        Some(Config { title: Some(title), .. }) => title,
+        Some(Config { name, .. }) => name,
+        None => chat.t().chat.to_owned(),
     };
     let welcome = move || match config.get() {
-        Some(Ok(WidgetConfig { welcome_message, .. })) => Some(welcome_message),
-        Some(Err(_)) => Some("The chat is not available right now. Please try again later.".to_owned()),
+        Some(Ok(Config { welcome_message, .. })) => Some(welcome_message),
+        Some(Err(())) => Some(chat.t().unavailable.to_owned()),
         None => None,
     };
+    let starters = move || loaded().map(|c| c.starter_questions).unwrap_or_default();
+
+    // The lead form comes before the chat when the chatbot asks for it so, unless the visitor
+    // has left their details already.
+    Effect::new(move |_| {
+        if let Some(config) = loaded() {
+            let given = storage::lead_given(&chat.chatbot_id.get_value());
+            if config.lead_capture.as_deref() == Some("before_chat") && !given {
+                // The message field is about to hide: if the visitor was in it, they go to the
+                // form instead of losing the focus to the page.
+                let typing = input_ref.get_untracked().is_some_and(|input| input.matches(":focus").unwrap_or(false));
+                focus_lead.set_value(typing);
+                chat.lead.set(LeadForm::Required);
+            }
+            chat.lead_capture.set_value(config.lead_capture);
+        }
+    });
+
+    // Reading the node ref subscribes to it: this runs once the form's first field exists.
+    Effect::new(move |_| {
+        if chat.lead_field.get().is_some() && focus_lead.get_value() {
+            focus_lead.set_value(false);
+            chat.focus_composer();
+        }
+    });
 
     Effect::new(move |_| {
         chat.scroll_tick.track();
@@ -459,29 +1013,24 @@ fn Widget(options: Options) -> impl IntoView {
         }
     });
 
-    // The composer takes the focus once the panel is there, but only when the visitor opened
-    // it: a page that opens the chat by itself keeps its own focus.
+    // The page hears when the panel opens and closes, whoever did it.
+    Effect::new(move |was: Option<bool>| {
+        let now = open.get();
+        if was.is_some_and(|was| was != now) {
+            chat.emit(if now { "open" } else { "close" }, &JsValue::NULL);
+        }
+        now
+    });
+
+    // The composer (or the lead form) takes the focus once the panel is there, but only when
+    // the visitor or the page's script opened it: `data-open` leaves the page its focus.
     Effect::new(move |_| {
         // Reading the node ref subscribes to it, so this runs again once the field exists.
-        if open.get() && input_ref.get().is_some() && focus_input.get_value() {
-            focus_input.set_value(false);
+        if open.get() && input_ref.get().is_some() && chat.focus_on_open.get_value() {
+            chat.focus_on_open.set_value(false);
             chat.focus_composer();
         }
     });
-
-    let open_panel = move || {
-        focus_input.set_value(true);
-        chat.unread.set(0);
-        open.set(true);
-    };
-    // Closing returns the focus to the launcher, so a keyboard user is not left on the page's
-    // first element.
-    let close_panel = move || {
-        open.set(false);
-        if let Some(launcher) = launcher_ref.get_untracked() {
-            let _ = launcher.focus();
-        }
-    };
 
     let send = move || {
         let message = draft.get_untracked().trim().to_owned();
@@ -489,26 +1038,26 @@ fn Widget(options: Options) -> impl IntoView {
             return;
         }
         draft.set(String::new());
-        chat.push(Role::Visitor, message.clone());
-        chat.answer(chat.push(Role::Bot, message));
+        chat.send_text(message);
     };
-
-    let launcher_label = move || match (open.get(), chat.unread.get()) {
-        (true, _) => "Close chat".to_owned(),
-        (false, 0) => "Open chat".to_owned(),
-        (false, 1) => "Open chat (1 new answer)".to_owned(),
-        (false, n) => format!("Open chat ({n} new answers)"),
-    };
+    let lead_shown = move || chat.lead.get() != LeadForm::Hidden;
+    let no_lines = move || lines.with(Vec::is_empty);
 
     view! {
         <div
             class=root_class
             style=root_style
+            lang=move || chat.lang.get().tag()
             class:open=move || open.get()
             on:keydown=move |ev: web_sys::KeyboardEvent| {
-                if ev.key() == "Escape" && !inline && open.get_untracked() {
+                let key = ev.key();
+                if key == "Escape" && (!inline || frame) && open.get_untracked() {
                     ev.prevent_default();
-                    close_panel();
+                    chat.hide();
+                } else if key == "Tab" && !inline && open.get_untracked()
+                    && let Some(panel) = panel_ref.get_untracked()
+                {
+                    chat.trap_focus(&panel, &ev);
                 }
             }
         >
@@ -516,19 +1065,34 @@ fn Widget(options: Options) -> impl IntoView {
             // position and the answers that go on streaming into it.
             <section
                     class="panel"
+                    node_ref=panel_ref
                     hidden=move || !open.get()
                     role=if inline { "region" } else { "dialog" }
-                    aria-label=move || format!("Chat with {}", title())
+                    aria-modal=(!inline).then_some("true")
+                    aria-label=move || chat.t().chat_with(&title())
                 >
                     <header class="panel-header">
                         <span class="title">{title}</span>
                         <Show when=move || chat.conversation.with(Option::is_some) && !chat.escalated.get()>
                             <button class="human" type="button" disabled=move || chat.escalating.get() on:click=move |_| chat.escalate()>
-                                "Talk to a human"
+                                {move || chat.t().talk_to_human}
                             </button>
                         </Show>
-                        {(!inline).then(|| view! {
-                            <button class="close" type="button" aria-label="Close chat" on:click=move |_| close_panel()>"×"</button>
+                        <Show when=move || chat.conversation.with(Option::is_some) || !no_lines()>
+                            <button
+                                class="icon new"
+                                type="button"
+                                aria-label=move || chat.t().new_conversation
+                                title=move || chat.t().new_conversation
+                                on:click=move |_| chat.new_conversation()
+                            >
+                                <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                                    <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/>
+                                </svg>
+                            </button>
+                        </Show>
+                        {(!inline || frame).then(|| view! {
+                            <button class="icon close" type="button" aria-label=move || chat.t().close_chat on:click=move |_| chat.hide()>"×"</button>
                         })}
                     </header>
                     <ol class="messages" node_ref=list_ref aria-live="polite" aria-busy=move || chat.busy.get().to_string()>
@@ -537,7 +1101,73 @@ fn Widget(options: Options) -> impl IntoView {
                             <LineView line chat/>
                         </For>
                     </ol>
-                    <form class="composer" on:submit=move |ev| {
+                    <Show when=move || no_lines() && !starters().is_empty() && !lead_shown()>
+                        <ul class="chips starters" aria-label=move || chat.t().starters>
+                            {move || starters().into_iter().map(|question| {
+                                let asked = question.clone();
+                                view! { <li><button type="button" on:click=move |_| chat.send_text(asked.clone())>{question}</button></li> }
+                            }).collect_view()}
+                        </ul>
+                    </Show>
+                    <Show when=lead_shown>
+                        <form class="lead" on:submit=move |ev| {
+                            ev.prevent_default();
+                            chat.submit_lead(&lead_name.get_untracked(), &lead_email.get_untracked());
+                        }>
+                            <p class="lead-intro">{move || chat.t().lead_intro}</p>
+                            <input
+                                node_ref=chat.lead_field
+                                type="text"
+                                name="name"
+                                autocomplete="name"
+                                maxlength="200"
+                                placeholder=move || chat.t().lead_name
+                                aria-label=move || chat.t().lead_name
+                                prop:value=move || lead_name.get()
+                                on:input=move |ev| lead_name.set(event_target_value(&ev))
+                            />
+                            <input
+                                type="email"
+                                name="email"
+                                autocomplete="email"
+                                required
+                                maxlength="254"
+                                placeholder=move || chat.t().lead_email
+                                aria-label=move || chat.t().lead_email
+                                prop:value=move || lead_email.get()
+                                on:input=move |ev| lead_email.set(event_target_value(&ev))
+                            />
+                            <Show when=move || chat.lead.get() == LeadForm::Failed>
+                                <p class="error" role="alert">{move || chat.t().lead_failed}</p>
+                            </Show>
+                            <div class="lead-actions">
+                                <button type="submit" class="send" disabled=move || chat.lead.get() == LeadForm::Sending>
+                                    {move || chat.t().lead_send}
+                                </button>
+                                <Show when=move || chat.lead.get() != LeadForm::Required>
+                                    <button type="button" class="retry" on:click=move |_| {
+                                        chat.lead.set(LeadForm::Hidden);
+                                        chat.focus_composer();
+                                    }>{move || chat.t().lead_skip}</button>
+                                </Show>
+                            </div>
+                        </form>
+                    </Show>
+                    <Show when=move || !chat.suggestions.with(Vec::is_empty) && !chat.busy.get()>
+                        <ul class="chips suggestions" aria-label=move || chat.t().suggestions>
+                            {move || chat.suggestions.get().into_iter().map(|text| {
+                                let chosen = text.clone();
+                                view! {
+                                    <li><button type="button" on:click=move |_| {
+                                        draft.set(String::new());
+                                        chat.send_text(chosen.clone());
+                                        chat.focus_composer();
+                                    }>{text}</button></li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </Show>
+                    <form class="composer" hidden=move || chat.lead.get() == LeadForm::Required on:submit=move |ev| {
                         ev.prevent_default();
                         send();
                     }>
@@ -547,10 +1177,14 @@ fn Widget(options: Options) -> impl IntoView {
                             name="message"
                             maxlength="4000"
                             autocomplete="off"
-                            placeholder="Type your message…"
-                            aria-label="Your message"
+                            placeholder=move || chat.t().placeholder
+                            aria-label=move || chat.t().your_message
                             prop:value=move || draft.get()
-                            on:input=move |ev| draft.set(event_target_value(&ev))
+                            on:input=move |ev| {
+                                let typed = event_target_value(&ev);
+                                draft.set(typed.clone());
+                                chat.suggest(typed);
+                            }
                         />
                         // One button that is "Send" or, while an answer streams, "Stop": it keeps
                         // the keyboard focus when it changes.
@@ -565,7 +1199,7 @@ fn Widget(options: Options) -> impl IntoView {
                                 }
                             }
                         >
-                            {move || if chat.busy.get() { "Stop" } else { "Send" }}
+                            {move || if chat.busy.get() { chat.t().stop } else { chat.t().send }}
                         </button>
                     </form>
             </section>
@@ -573,10 +1207,10 @@ fn Widget(options: Options) -> impl IntoView {
                 <button
                     class="launcher"
                     type="button"
-                    node_ref=launcher_ref
-                    aria-label=launcher_label
+                    node_ref=chat.launcher
+                    aria-label=move || chat.t().launcher(open.get(), chat.unread.get())
                     aria-expanded=move || open.get().to_string()
-                    on:click=move |_| if open.get_untracked() { open.set(false) } else { open_panel() }
+                    on:click=move |_| if open.get_untracked() { open.set(false) } else { chat.show(true) }
                 >
                     <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
                         <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/>
@@ -594,13 +1228,17 @@ fn Widget(options: Options) -> impl IntoView {
 fn LineView(line: Line, chat: Chat) -> impl IntoView {
     match line.role {
         Role::Visitor => return view! { <li class="line visitor">{line.message}</li> }.into_any(),
-        Role::System => return view! { <li class="line system">{line.message}</li> }.into_any(),
+        Role::System => {
+            let note = line.note;
+            let text = move || note.map(|note| note.text(chat.t())).unwrap_or_default();
+            return view! { <li class="line system">{text}</li> }.into_any();
+        }
         // An agent's message is plain text, never Markdown or HTML. The label is read as
         // "Agent:" before the message.
         Role::Agent => {
             return view! {
                 <li class="line agent">
-                    <span class="who">"Agent"<span class="sr">": "</span></span>
+                    <span class="who">{move || chat.t().agent}<span class="sr">": "</span></span>
                     {line.message}
                 </li>
             }
@@ -624,27 +1262,31 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
                 when=move || is(Status::Waiting)
                 fallback=move || view! { <div class="text">{move || text.with(|text| render::answer(text))}</div> }
             >
-                <span class="typing" role="img" aria-label="The assistant is typing"><i></i><i></i><i></i></span>
+                <span class="typing" role="img" aria-label=move || chat.t().typing><i></i><i></i><i></i></span>
             </Show>
             <Show when=move || is(Status::Stopped)>
-                <p class="note">"Stopped"</p>
+                <p class="note">{move || chat.t().stopped}</p>
             </Show>
-            {move || error.get().map(|message| view! { <p class="error">{message}</p> })}
+            {move || error.get().map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> })}
             <Show when=move || is(Status::Failed)>
-                <button class="retry" type="button" disabled=move || chat.busy.get() on:click=retry.clone()>"Retry"</button>
+                <button class="retry" type="button" disabled=move || chat.busy.get() on:click=retry.clone()>{move || chat.t().retry}</button>
             </Show>
             // Rendered with the answer and shown once it is complete, so that the buttons stay
             // the same elements (and keep the focus) when the visitor chooses.
             <div class="feedback" hidden=move || !(is(Status::Complete) && ids.with(Option::is_some))>
-                {thumb(&line, chat, "up", "👍", "Helpful")}
-                {thumb(&line, chat, "down", "👎", "Not helpful")}
-                <span class="thanks">{move || voted.get().then_some("Thanks for your feedback")}</span>
+                {thumb(&line, chat, "up", "👍", |t| t.helpful)}
+                {thumb(&line, chat, "down", "👎", |t| t.not_helpful)}
+                <span class="thanks">{move || voted.get().then(|| chat.t().thanks_feedback)}</span>
             </div>
             <Show when=move || !citations.with(Vec::is_empty)>
-                <ul class="citations" aria-label="Sources">
-                    {move || citations.get().into_iter().map(|c| view! {
-                        <li title=c.snippet>{c.title}</li>
-                    }).collect_view()}
+                // "Source: " is drawn by CSS from `--source` (a fixed string of i18n.rs, never the
+                // answer's text), so each item's text is the source's title alone.
+                <ul
+                    class="citations"
+                    aria-label=move || chat.t().sources
+                    style=move || ["--source:\"", chat.t().source, "\""].concat()
+                >
+                    {move || citations.get().into_iter().map(|c| view! { <li title=c.snippet>{c.title}</li> }).collect_view()}
                 </ul>
             </Show>
         </li>
@@ -655,9 +1297,16 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
 /// A feedback button under an answer: a toggle that is pressed once chosen. Once either is
 /// chosen both are disabled; `aria-disabled` rather than `disabled`, so the keyboard focus stays
 /// on the button the visitor pressed instead of falling to the host page.
-fn thumb(line: &Line, chat: Chat, thumbs: &'static str, icon: &'static str, label: &'static str) -> impl IntoView {
+fn thumb(
+    line: &Line,
+    chat: Chat,
+    thumbs: &'static str,
+    icon: &'static str,
+    label: fn(&Texts) -> &'static str,
+) -> impl IntoView {
     let vote = line.vote;
     let line = line.clone();
+    let label = move || label(chat.t());
     view! {
         <button
             class="thumb"

@@ -2,12 +2,129 @@
 //! request for a human and the conversation's live stream of agents' replies. Streams are read
 //! with `fetch` and a body reader (one reader, [`read_events`], for both), so a POST can stream
 //! (EventSource can only GET) and every request can be aborted the same way ([`Abort`]).
+//!
+//! JSON is read and written by the browser (`JSON.parse`, `JSON.stringify`) through [`Json`],
+//! not by serde: serde_json and the deserialisers it instantiates were a fifth of the WASM. The
+//! field names are those of `parlor_app::wire`, and the end-to-end tests read every one of them.
 
 use gloo_net::http::{Request, Response};
 use parlor_app::sse::{SseEvent, SseParser};
-use parlor_app::wire::{self, ChatRequest, Citation, WidgetConfig, events, live};
-use wasm_bindgen::JsCast;
+use parlor_app::wire::{events, live};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+
+/// A JSON value as the browser parsed it, read field by field. A missing field or one of another
+/// type reads as empty, as serde's `#[serde(default)]` would.
+pub struct Json(JsValue);
+
+impl Json {
+    pub fn parse(text: &str) -> Json {
+        Json(js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED))
+    }
+
+    pub fn get(&self, field: &str) -> Json {
+        Json(js_sys::Reflect::get(&self.0, &field.into()).unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// The field's text, if it is a string.
+    pub fn text(&self, field: &str) -> Option<String> {
+        self.get(field).0.as_string()
+    }
+
+    /// The field's text, or empty.
+    pub fn string(&self, field: &str) -> String {
+        self.text(field).unwrap_or_default()
+    }
+
+    pub fn flag(&self, field: &str) -> bool {
+        self.get(field).0.as_bool().unwrap_or(false)
+    }
+
+    /// The items of an array field (none when it is not an array).
+    pub fn items(&self, field: &str) -> Vec<Json> {
+        let value = self.get(field).0;
+        if js_sys::Array::is_array(&value) {
+            js_sys::Array::from(&value).iter().map(Json).collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// A JSON object of string, boolean or null fields, as text for a request body.
+fn json_body(fields: &[(&str, JsValue)]) -> String {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        if !value.is_undefined() {
+            let _ = js_sys::Reflect::set(&object, &(*name).into(), value);
+        }
+    }
+    js_sys::JSON::stringify(&object).map(String::from).unwrap_or_default()
+}
+
+/// A string field of a request body, left out when `None`.
+pub fn opt(value: Option<String>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, JsValue::from)
+}
+
+/// A POST with a JSON body; `None` only if the browser refuses to build the request.
+fn post_json(url: &str, signal: Option<&web_sys::AbortSignal>, fields: &[(&str, JsValue)]) -> Option<Request> {
+    Request::post(url).abort_signal(signal).header("content-type", "application/json").body(json_body(fields)).ok()
+}
+
+async fn read_json(response: Response) -> Option<Json> {
+    response.text().await.ok().map(|text| Json::parse(&text))
+}
+
+/// The message of an error body (`{"error": {"message"}}`), or empty.
+async fn error_message(response: Response) -> String {
+    read_json(response).await.map(|body| body.get("error").string("message")).unwrap_or_default()
+}
+
+/// What the widget needs of `GET /widget/v1/chatbots/{id}` (`wire::WidgetConfig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub name: String,
+    pub title: Option<String>,
+    pub welcome_message: String,
+    pub starter_questions: Vec<String>,
+    /// `off`, `when_needed` or `before_chat`.
+    pub lead_capture: Option<String>,
+}
+
+/// A source of an answer (`wire::Citation`): what the widget shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub title: String,
+    pub snippet: String,
+}
+
+fn sources(json: &Json) -> Vec<Source> {
+    json.items("citations").iter().map(|c| Source { title: c.string("title"), snippet: c.string("snippet") }).collect()
+}
+
+/// A stored message (`wire::StoredMessage`).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: String,
+    /// `user`, `assistant` or `admin`.
+    pub role: String,
+    pub content: String,
+    pub status: String,
+    pub citations: Vec<Source>,
+}
+
+impl Stored {
+    fn read(json: &Json) -> Stored {
+        Stored {
+            id: json.string("id"),
+            role: json.string("role"),
+            content: json.string("content"),
+            status: json.string("status"),
+            citations: sources(json),
+        }
+    }
+}
 
 /// Cuts a request short, body reader included. Empty in a browser without `AbortController`,
 /// whose requests then simply run to their end.
@@ -62,37 +179,55 @@ async fn read_events(response: &Response, on_event: &mut dyn FnMut(SseEvent)) ->
 
 /// What the answer stream tells the widget.
 pub enum StreamEvent {
-    Started { conversation_id: String, message_id: String },
+    Started {
+        conversation_id: String,
+        message_id: String,
+    },
     Delta(String),
-    Citations(Vec<Citation>),
+    Citations(Vec<Source>),
+    /// The answer failed while it streamed, with the server's reason.
     Failed(String),
 }
 
-/// Why a message got no answer.
+/// Why a message got no answer. The widget says it in the visitor's language.
 pub enum ChatFailure {
     /// The stored conversation no longer exists on the server; start a new one.
     ConversationGone,
-    /// Anything else, as a sentence for the visitor.
-    Message(String),
+    /// The request did not reach the server, or its answer did not arrive.
+    Network,
+    /// The server refused the message, with its reason.
+    Refused(String),
+    /// The answer stopped arriving before its end.
+    Interrupted,
 }
 
-impl From<&str> for ChatFailure {
-    fn from(message: &str) -> Self {
-        ChatFailure::Message(message.to_owned())
-    }
-}
-
-/// `GET /widget/v1/chatbots/{id}`.
-pub async fn fetch_config(backend: String, chatbot_id: String) -> Result<WidgetConfig, String> {
-    let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}");
-    let response = Request::get(&url).send().await.map_err(|e| e.to_string())?;
+/// `GET /widget/v1/chatbots/{id}`. `Err` with the server's reason when it refuses (a page on an
+/// origin the chatbot does not allow), with none when it could not be asked.
+pub async fn fetch_config(backend: String, chatbot_id: String) -> Result<Config, Option<String>> {
+    let url = [&backend, "/widget/v1/chatbots/", &chatbot_id].concat();
+    let response = Request::get(&url).send().await.map_err(|_| None)?;
     if !response.ok() {
-        return Err(format!("the chatbot could not be loaded ({})", response.status()));
+        let refused = response.status() == 403 || response.status() == 404;
+        let message = error_message(response).await;
+        return Err(refused.then_some(message));
     }
-    response.json::<WidgetConfig>().await.map_err(|e| e.to_string())
+    let json = read_json(response).await.ok_or(None)?;
+    Ok(Config {
+        name: json.string("name"),
+        title: json.text("title"),
+        welcome_message: json.string("welcome_message"),
+        starter_questions: json.items("starter_questions").iter().filter_map(|q| q.0.as_string()).collect(),
+        lead_capture: json.text("lead_capture"),
+    })
 }
 
-const NETWORK_ERROR: &str = "The message could not be sent. Check your connection and try again.";
+/// A message for the chat endpoint (`wire::ChatRequest`).
+pub struct ChatRequest {
+    pub message: String,
+    pub conversation_id: Option<String>,
+    pub visitor_id: String,
+    pub language: String,
+}
 
 /// Sends a message and calls `on_event` for each event of the answer as it streams in.
 ///
@@ -105,58 +240,125 @@ pub async fn stream_chat(
     signal: Option<&web_sys::AbortSignal>,
     mut on_event: impl FnMut(StreamEvent),
 ) -> Result<(), ChatFailure> {
-    let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}/chat");
-    let response = Request::post(&url)
-        .abort_signal(signal)
-        .json(request)
-        .map_err(|_| ChatFailure::from(NETWORK_ERROR))?
-        .send()
-        .await
-        .map_err(|_| ChatFailure::from(NETWORK_ERROR))?;
+    let url = [backend, "/widget/v1/chatbots/", chatbot_id, "/chat"].concat();
+    let body = [
+        ("message", request.message.as_str().into()),
+        ("conversation_id", opt(request.conversation_id.clone())),
+        ("visitor_id", request.visitor_id.as_str().into()),
+        ("language", request.language.as_str().into()),
+        ("stream", true.into()),
+    ];
+    let request_sent = post_json(&url, signal, &body).ok_or(ChatFailure::Network)?;
+    let response = request_sent.send().await.map_err(|_| ChatFailure::Network)?;
     if response.status() == 404 && request.conversation_id.is_some() {
         return Err(ChatFailure::ConversationGone);
     }
     if !response.ok() {
-        let message = response
-            .json::<wire::ErrorBody>()
-            .await
-            .map(|body| body.error.message)
-            .unwrap_or_else(|_| format!("The server answered {}.", response.status()));
-        return Err(ChatFailure::Message(format!("Sorry, that did not work: {message}")));
+        let status = response.status();
+        let message = error_message(response).await;
+        return Err(ChatFailure::Refused(if message.is_empty() { status.to_string() } else { message }));
     }
     let mut finished = false;
     read_events(&response, &mut |event| match event.event.as_str() {
         events::START => {
-            if let Ok(started) = serde_json::from_str::<wire::ChatStarted>(&event.data) {
-                on_event(StreamEvent::Started {
-                    conversation_id: started.conversation_id,
-                    message_id: started.message_id,
-                });
+            let started = Json::parse(&event.data);
+            if let (Some(conversation_id), Some(message_id)) =
+                (started.text("conversation_id"), started.text("message_id"))
+            {
+                on_event(StreamEvent::Started { conversation_id, message_id });
             }
         }
         events::DELTA => {
-            if let Ok(delta) = serde_json::from_str::<wire::ChatDelta>(&event.data) {
-                on_event(StreamEvent::Delta(delta.text));
+            if let Some(text) = Json::parse(&event.data).text("text") {
+                on_event(StreamEvent::Delta(text));
             }
         }
-        events::CITATIONS => {
-            if let Ok(found) = serde_json::from_str::<wire::ChatCitations>(&event.data) {
-                on_event(StreamEvent::Citations(found.citations));
-            }
-        }
+        events::CITATIONS => on_event(StreamEvent::Citations(sources(&Json::parse(&event.data)))),
         events::DONE => finished = true,
         events::ERROR => {
-            let message = serde_json::from_str::<wire::ChatStreamError>(&event.data)
-                .map(|e| e.message)
-                .unwrap_or_else(|_| "The answer failed.".to_owned());
-            on_event(StreamEvent::Failed(format!("Sorry, something went wrong: {message}")));
+            on_event(StreamEvent::Failed(Json::parse(&event.data).string("message")));
             finished = true;
         }
         _ => {}
     })
     .await
-    .map_err(|()| ChatFailure::from(NETWORK_ERROR))?;
-    if finished { Ok(()) } else { Err("The answer was interrupted. Please send your message again.".into()) }
+    .map_err(|()| ChatFailure::Network)?;
+    if finished { Ok(()) } else { Err(ChatFailure::Interrupted) }
+}
+
+/// `GET /widget/v1/chatbots/{id}/conversations/{conversation_id}/messages?visitor_id=`: the
+/// visitor's conversation so far, oldest first. `Err(true)` when the server no longer gives it
+/// (deleted, or not this visitor's), `Err(false)` when it could not be asked.
+pub async fn fetch_history(
+    backend: &str,
+    chatbot_id: &str,
+    conversation_id: &str,
+    visitor_id: &str,
+) -> Result<Vec<Stored>, bool> {
+    let visitor = String::from(js_sys::encode_uri_component(visitor_id));
+    let url = [
+        backend,
+        "/widget/v1/chatbots/",
+        chatbot_id,
+        "/conversations/",
+        conversation_id,
+        "/messages?visitor_id=",
+        &visitor,
+    ]
+    .concat();
+    let response = Request::get(&url).send().await.map_err(|_| false)?;
+    if response.status() == 404 {
+        return Err(true);
+    }
+    if !response.ok() {
+        return Err(false);
+    }
+    let page = read_json(response).await.ok_or(false)?;
+    Ok(page.items("data").iter().map(Stored::read).collect())
+}
+
+/// `POST /widget/v1/chatbots/{id}/identify` with `{visitor_id, conversation_id?, id, name?,
+/// email?, hash?}`: who the host page says the visitor is. Whether the server verified it, or
+/// `Err` with its reason when it refuses (a hash that does not match).
+pub async fn identify(backend: String, chatbot_id: String, identity: &[(&str, JsValue)]) -> Result<bool, String> {
+    let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/identify"].concat();
+    let request = post_json(&url, None, identity).ok_or_else(String::new)?;
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    if response.ok() {
+        return Ok(read_json(response).await.is_some_and(|done| done.flag("verified")));
+    }
+    Err(error_message(response).await)
+}
+
+/// `GET /widget/v1/chatbots/{id}/suggestions?q=`: completions of what the visitor is typing;
+/// none when they cannot be had.
+pub async fn suggest(backend: String, chatbot_id: String, typed: String) -> Vec<String> {
+    let query = String::from(js_sys::encode_uri_component(&typed));
+    let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/suggestions?q=", &query].concat();
+    let Ok(response) = Request::get(&url).send().await else { return Vec::new() };
+    if !response.ok() {
+        return Vec::new();
+    }
+    read_json(response)
+        .await
+        .map(|found| found.items("data").iter().map(|s| s.string("text")).collect())
+        .unwrap_or_default()
+}
+
+/// `POST /widget/v1/chatbots/{id}/leads` with `{conversation_id?, name?, email}`: the visitor's
+/// details. Whether the server stored them.
+pub async fn send_lead(backend: String, chatbot_id: String, lead: &[(&str, JsValue)]) -> bool {
+    let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/leads"].concat();
+    let Some(request) = post_json(&url, None, lead) else { return false };
+    request.send().await.is_ok_and(|response| response.status() == 201)
+}
+
+/// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/end`: the visitor started a
+/// new conversation, so the old one is over. A failure changes nothing the visitor sees: the
+/// server ends idle conversations by itself.
+pub async fn end_conversation(backend: String, chatbot_id: String, conversation_id: String) {
+    let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/conversations/", &conversation_id, "/end"].concat();
+    let _ = Request::post(&url).send().await;
 }
 
 /// `POST /widget/v1/chatbots/{id}/messages/{message_id}/stop`: asks the server to stop
@@ -164,22 +366,23 @@ pub async fn stream_chat(
 /// the request alone would not do: the server finishes every answer it started whatever the
 /// client does. A failure changes nothing the visitor sees, so it is ignored.
 pub async fn stop_answer(backend: String, chatbot_id: String, message_id: String) {
-    let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}/messages/{message_id}/stop");
+    let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/messages/", &message_id, "/stop"].concat();
     let _ = Request::post(&url).send().await;
 }
 
-/// `POST /widget/v1/chatbots/{id}/feedback`: the visitor's thumbs up or down on an answer.
-/// Whether the server stored it (201).
-pub async fn send_feedback(backend: String, chatbot_id: String, feedback: wire::CreateFeedback) -> bool {
-    let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}/feedback");
-    let Ok(request) = Request::post(&url).json(&feedback) else { return false };
+/// `POST /widget/v1/chatbots/{id}/feedback` with `{conversation_id, message_id, thumbs}`: the
+/// visitor's thumbs up or down on an answer. Whether the server stored it (201).
+pub async fn send_feedback(backend: String, chatbot_id: String, feedback: &[(&str, JsValue)]) -> bool {
+    let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/feedback"].concat();
+    let Some(request) = post_json(&url, None, feedback) else { return false };
     request.send().await.is_ok_and(|response| response.status() == 201)
 }
 
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate` (empty body): the
 /// visitor asks for a person. Whether the server took it.
 pub async fn escalate(backend: String, chatbot_id: String, conversation_id: String) -> bool {
-    let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}/conversations/{conversation_id}/escalate");
+    let url =
+        [&backend, "/widget/v1/chatbots/", &chatbot_id, "/conversations/", &conversation_id, "/escalate"].concat();
     Request::post(&url).send().await.is_ok_and(|response| response.ok())
 }
 
@@ -188,7 +391,7 @@ pub enum LiveEvent {
     /// The conversation's status: `open`, `escalated` or `ended`.
     Status(String),
     /// An agent's message, with its position in the conversation (the event id).
-    Message { position: u64, message: wire::StoredMessage },
+    Message { position: u64, message: Stored },
 }
 
 /// How following the live stream ended.
@@ -212,7 +415,10 @@ pub async fn follow_conversation(
     signal: Option<&web_sys::AbortSignal>,
     mut on_event: impl FnMut(LiveEvent),
 ) -> FollowEnd {
-    let url = format!("{backend}/widget/v1/chatbots/{chatbot_id}/conversations/{conversation_id}/events?after={after}");
+    let after = after.to_string();
+    let url =
+        [backend, "/widget/v1/chatbots/", chatbot_id, "/conversations/", conversation_id, "/events?after=", &after]
+            .concat();
     let Ok(response) = Request::get(&url).abort_signal(signal).send().await else { return FollowEnd::Retry };
     if (400..500).contains(&response.status()) && response.status() != 429 {
         return FollowEnd::Refused;
@@ -220,12 +426,13 @@ pub async fn follow_conversation(
     if response.ok() {
         let _ = read_events(&response, &mut |event| match event.event.as_str() {
             live::STATUS => {
-                if let Ok(status) = serde_json::from_str::<wire::ConversationStatus>(&event.data) {
-                    on_event(LiveEvent::Status(status.status));
+                if let Some(status) = Json::parse(&event.data).text("status") {
+                    on_event(LiveEvent::Status(status));
                 }
             }
             live::MESSAGE => {
-                if let Ok(message) = serde_json::from_str::<wire::StoredMessage>(&event.data) {
+                let message = Stored::read(&Json::parse(&event.data));
+                if !message.id.is_empty() {
                     let position = event.id.and_then(|id| id.parse().ok()).unwrap_or(0);
                     on_event(LiveEvent::Message { position, message });
                 }

@@ -106,11 +106,16 @@ pub struct Options {
     /// Move the keyboard focus into the panel: only when the visitor opened it, never when the
     /// page did (`data-open`), so the widget does not take the focus from the host page.
     pub focus: bool,
+    /// The page's choice of language (`data-language`, `Parlor.setLocale` before loading); empty
+    /// leaves it to the browser.
+    pub language: String,
+    /// Running in the iframe fallback page on Parlor's own origin.
+    pub frame: bool,
 }
 
 impl Options {
     /// Reads the options object the loader passes (`{backend, chatbotId, theme, position,
-    /// accent, mode, open, focus}`). Missing or mistyped fields take their defaults, and so does
+    /// accent, mode, open, focus, language, frame}`). Missing or mistyped fields take their defaults, and so does
     /// everything when `value` is not an object (reading a field of it fails).
     pub fn from_js(value: &JsValue) -> Options {
         let field = |name: &str| js_sys::Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
@@ -125,6 +130,8 @@ impl Options {
             mode: Mode::parse(&text("mode")),
             open: flag("open"),
             focus: flag("focus"),
+            language: text("language"),
+            frame: flag("frame"),
         }
     }
 
@@ -195,6 +202,8 @@ mod tests {
             mode: Mode::Fullscreen,
             open: false,
             focus: false,
+            language: String::new(),
+            frame: false,
         };
         assert_eq!(options.root_class(), "parlor theme-dark pos-left mode-fullscreen custom-accent");
         assert_eq!(options.root_style().as_deref(), Some("--accent:#ff8800"));

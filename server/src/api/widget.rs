@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::http::header::ORIGIN;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use parlor_app::wire;
 
@@ -16,12 +16,20 @@ use axum::response::sse::Event;
 
 use super::chat::{json_event, resume_point, sse};
 use super::conversations::message_json;
-use super::extract::{AppJson, AppPath, AppQuery, optional_json};
-use crate::chatbots::{self, Settings};
+use super::extract::{AppJson, AppPath, AppQuery, Authenticated, optional_json};
+use crate::chatbots::{self, LeadCapture, Settings};
 use crate::conversations::{self, EndReason, Updates};
 use crate::db::Db;
 use crate::error::Error;
+use crate::identity;
+use crate::keys::Scope;
 use crate::state::AppState;
+
+/// The query of a visitor's own request: the visitor id the widget keeps in localStorage.
+#[derive(Debug, serde::Deserialize)]
+pub struct VisitorParams {
+    visitor_id: String,
+}
 
 /// How often a visitor's live stream looks for agents' messages written by other processes.
 const LIVE_POLL: Duration = Duration::from_secs(2);
@@ -46,6 +54,14 @@ pub async fn get_widget_config(
         avatar_url: settings.avatar_url,
         starter_questions: settings.starter_questions,
         language: Some(settings.language),
+        lead_capture: Some(
+            match settings.lead_capture {
+                LeadCapture::Off => "off",
+                LeadCapture::WhenNeeded => "when_needed",
+                LeadCapture::BeforeChat => "before_chat",
+            }
+            .to_owned(),
+        ),
     }))
 }
 
@@ -220,4 +236,180 @@ impl Live {
             }
         }
     }
+}
+
+/// A conversation of the chatbot that belongs to the visitor `visitor_id`; `NotFound` for any
+/// other, so that a conversation id alone (in a shared link, a log) does not show its messages.
+async fn visitor_conversation(
+    state: &AppState,
+    chatbot_id: &str,
+    conversation_id: &str,
+    visitor_id: &str,
+) -> Result<conversations::Conversation, Error> {
+    let conversation = conversations::get_chatbot_conversation(&state.db, chatbot_id, conversation_id).await?;
+    if visitor_id.is_empty() || conversation.visitor_id.as_deref() != Some(visitor_id) {
+        return Err(Error::NotFound("conversation"));
+    }
+    Ok(conversation)
+}
+
+/// `GET /widget/v1/chatbots/{id}/conversations/{conversation_id}/messages?visitor_id=`: the
+/// conversation's messages, oldest first, for the visitor who started it: what the widget shows
+/// again after a reload.
+pub async fn list_widget_messages(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath((id, conversation_id)): AppPath<(String, String)>,
+    AppQuery(params): AppQuery<VisitorParams>,
+) -> Result<Json<wire::Page<wire::StoredMessage>>, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    let conversation = visitor_conversation(&state, &chatbot.id, &conversation_id, &params.visitor_id).await?;
+    let messages = conversations::list_messages(&state.db, &conversation.id).await?;
+    Ok(Json(wire::Page {
+        object: "list".into(),
+        data: messages.into_iter().map(message_json).collect(),
+        has_more: false,
+        next_cursor: None,
+    }))
+}
+
+/// `POST /widget/v1/chatbots/{id}/identify`: who the host page says its visitor is
+/// (`Parlor.identify`). A `hash` must be the HMAC-SHA256 of the id under the chatbot's identity
+/// secret, or the call is refused (403 `IDENTITY_NOT_VERIFIED`); without one the identity is
+/// kept unverified. With the visitor's conversation, the identity is attached to it; a verified
+/// one with an email also becomes (or updates) the workspace's contact.
+pub async fn identify_widget_visitor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<wire::Identify>,
+) -> Result<Json<wire::Identified>, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    let person = identity::Identity::parse(&body.id, body.name.as_deref(), body.email.as_deref())?;
+    let verified =
+        identity::verify(&state.db, state.chat.models().secrets(), &chatbot.id, &person, body.hash.as_deref()).await?;
+    if let Some(conversation_id) = &body.conversation_id {
+        let conversation = visitor_conversation(&state, &chatbot.id, conversation_id, &body.visitor_id).await?;
+        identity::attach(&state.db, &conversation, &person, verified).await?;
+    }
+    if identity::attach_contact(&state.db, &chatbot.workspace_id, &person, verified).await? {
+        state.webhooks.signal().notify();
+    }
+    Ok(Json(wire::Identified { id: person.user_id, verified }))
+}
+
+/// The query of the widget's suggestions: what the visitor has typed so far.
+#[derive(Debug, serde::Deserialize)]
+pub struct SuggestParams {
+    q: String,
+}
+
+/// `GET /widget/v1/chatbots/{id}/suggestions?q=`: up to five completions of what the visitor is
+/// typing, as the API's suggestions give them.
+pub async fn suggest_widget_questions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath(id): AppPath<String>,
+    AppQuery(params): AppQuery<SuggestParams>,
+) -> Result<Json<wire::Suggestions>, Error> {
+    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+    check_origin(&chatbot.settings(), &headers)?;
+    if params.q.chars().count() > 200 {
+        return Err(Error::Validation("q must be at most 200 characters".into()));
+    }
+    let found = state.suggestions.suggest(&state.db, &chatbot.id, &params.q, 5).await?;
+    Ok(Json(wire::Suggestions {
+        object: "list".into(),
+        query: params.q,
+        data: found.into_iter().map(|s| wire::Suggestion { text: s.text, source: s.kind.as_str().into() }).collect(),
+    }))
+}
+
+/// The embed attributes the iframe fallback passes on, in its query.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct FrameParams {
+    theme: Option<String>,
+    accent: Option<String>,
+    language: Option<String>,
+    /// `true` when the host page shows the widget inline, where the frame has no close button.
+    inline: Option<String>,
+}
+
+fn escape_attribute(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// The policy of the fallback page: scripts and WebAssembly only from Parlor itself, and any
+/// page may frame it (that is its purpose).
+const FRAME_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+    connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors *";
+
+/// `GET /widget-frame/{id}`: the page the loader puts in an iframe when the host page's Content
+/// Security Policy forbids WebAssembly. It is Parlor's own page, on Parlor's origin and under its
+/// own policy, and runs the same loader in `inline` mode; `data-frame` makes it talk to the
+/// loader on the host page with `postMessage` (`true`: the host page closes it; `inline`: the
+/// host page shows it inline, so it has no close button). Only the loader's checked attributes
+/// get through, each escaped, and the loader checks them again.
+pub async fn get_widget_frame(AppPath(id): AppPath<String>, AppQuery(params): AppQuery<FrameParams>) -> Response {
+    use axum::http::HeaderValue;
+    use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+    let mut attributes = format!(" data-chatbot-id=\"{}\"", escape_attribute(&id));
+    for (name, value) in [("theme", &params.theme), ("accent", &params.accent), ("language", &params.language)] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty() && v.len() <= 40) {
+            attributes.push_str(&format!(" data-{name}=\"{}\"", escape_attribute(value)));
+        }
+    }
+    let frame = if params.inline.as_deref() == Some("true") { "inline" } else { "true" };
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Chat</title>\
+         <style>html,body{{margin:0;height:100%;background:transparent}}#parlor-frame{{height:100%}}</style></head>\
+         <body><div id=\"parlor-frame\"></div><script src=\"/widget.js\"{attributes} data-mode=\"inline\" \
+         data-target=\"#parlor-frame\" data-frame=\"{frame}\" async></script></body></html>"
+    );
+    let mut response = Response::new(axum::body::Body::from(page));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(FRAME_CSP));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    response
+}
+
+/// `POST /api/v2/chatbots/{id}/identity-secret`: makes the chatbot's identity secret, or a new
+/// one in place of the old (which stops verifying at once), and shows it this once. The owner's
+/// server signs visitor ids with it for `Parlor.identify`.
+pub async fn rotate_identity_secret(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<(StatusCode, Json<wire::IdentitySecret>), Error> {
+    caller.require(Scope::ChatbotsWrite)?;
+    let secret = identity::rotate_secret(&state.db, state.chat.models().secrets(), &caller.workspace_id, &id).await?;
+    tracing::info!(chatbot_id = %id, workspace_id = %caller.workspace_id, "identity secret created");
+    Ok((StatusCode::CREATED, Json(wire::IdentitySecret { object: "identity_secret".into(), chatbot_id: id, secret })))
+}
+
+/// `DELETE /api/v2/chatbots/{id}/identity-secret`: removes the identity secret; hashes are then
+/// refused and identities are kept unverified.
+pub async fn delete_identity_secret(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, Error> {
+    caller.require(Scope::ChatbotsWrite)?;
+    identity::remove_secret(&state.db, &caller.workspace_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

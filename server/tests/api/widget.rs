@@ -117,3 +117,167 @@ async fn widget_assets_are_served_compressed_with_cache_headers() {
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.bytes().await.unwrap().len(), wasm.len());
 }
+
+on_both_backends! {
+    async fn an_identity_with_the_right_hash_is_verified_and_attached_to_the_visitors_conversation(app) {
+        let bot = app.create_chatbot("Known").await;
+        let created = app.post(&format!("/api/v2/chatbots/{bot}/identity-secret")).send().await.unwrap();
+        assert_eq!(created.status(), 201);
+        let secret = created.json::<serde_json::Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("pis_"));
+        let chat = app
+            .client
+            .post(app.url(&format!("/widget/v1/chatbots/{bot}/chat")))
+            .json(&serde_json::json!({"message": "Hello", "visitor_id": "vis_id1"}))
+            .send()
+            .await
+            .unwrap();
+        let conversation = read_events(chat).await[0].data.clone();
+        let conversation: serde_json::Value = serde_json::from_str(&conversation).unwrap();
+        let conversation = conversation["conversation_id"].as_str().unwrap().to_owned();
+        let identify = |hash: String| {
+            app.client.post(app.url(&format!("/widget/v1/chatbots/{bot}/identify"))).json(&serde_json::json!({
+                "visitor_id": "vis_id1",
+                "conversation_id": conversation,
+                "id": "user-42",
+                "name": "Ada",
+                "email": "ada@example.com",
+                "hash": hash,
+            }))
+        };
+
+        let wrong = identify(parlor_server::identity::expected_hash("pis_guess", "user-42")).send().await.unwrap();
+        assert_eq!(wrong.status(), 403);
+        let body: serde_json::Value = wrong.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "IDENTITY_NOT_VERIFIED");
+        assert!(body["error"]["message"].as_str().unwrap().contains("does not match"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE user_id IS NOT NULL AND chatbot_id = $1", &bot).await, 0);
+
+        let right = identify(parlor_server::identity::expected_hash(&secret, "user-42")).send().await.unwrap();
+        assert_eq!(right.status(), 200);
+        assert_eq!(right.json::<serde_json::Value>().await.unwrap()["verified"], true);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM conversations WHERE user_id = 'user-42' AND user_verified = 1 AND user_email = 'ada@example.com' AND id = $1", &conversation).await,
+            1
+        );
+        // The proven person is the workspace's contact, known by the site's user id.
+        let contacts: serde_json::Value = app.get("/api/v2/contacts").send().await.unwrap().json().await.unwrap();
+        let ada = contacts["data"].as_array().unwrap().iter().find(|c| c["email"] == "ada@example.com").unwrap();
+        assert_eq!(ada["name"], "Ada");
+        assert_eq!(ada["attributes"]["user_id"], "user-42");
+        // A later unverified identify (a script on the page) does not replace the proven one, and
+        // makes no contact: anyone can claim an email.
+        let unverified = app
+            .client
+            .post(app.url(&format!("/widget/v1/chatbots/{bot}/identify")))
+            .json(&serde_json::json!({"visitor_id": "vis_id1", "conversation_id": conversation, "id": "mallory", "email": "mallory@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unverified.json::<serde_json::Value>().await.unwrap()["verified"], false);
+        assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE user_id = 'user-42' AND id = $1", &conversation).await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM contacts WHERE email = $1", "mallory@example.com").await, 0);
+
+        // Rotating makes the old secret's hashes fail; another visitor cannot touch the conversation.
+        let rotated = app.post(&format!("/api/v2/chatbots/{bot}/identity-secret")).send().await.unwrap();
+        let rotated = rotated.json::<serde_json::Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+        assert_ne!(rotated, secret);
+        assert_eq!(identify(parlor_server::identity::expected_hash(&secret, "user-42")).send().await.unwrap().status(), 403);
+        let stranger = app
+            .client
+            .post(app.url(&format!("/widget/v1/chatbots/{bot}/identify")))
+            .json(&serde_json::json!({"visitor_id": "vis_other", "conversation_id": conversation, "id": "user-42"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stranger.status(), 404);
+        assert_eq!(app.client.delete(app.url(&format!("/api/v2/chatbots/{bot}/identity-secret"))).bearer_auth(&app.key).send().await.unwrap().status(), 204);
+        let without_secret = identify(parlor_server::identity::expected_hash(&rotated, "user-42")).send().await.unwrap();
+        assert_eq!(without_secret.status(), 403);
+        assert!(without_secret.json::<serde_json::Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("no identity secret"));
+    }
+
+    async fn a_visitor_reads_back_their_own_conversation_and_nobody_else_can(app) {
+        let bot = app.create_chatbot("Memory").await;
+        let chat = app
+            .client
+            .post(app.url(&format!("/widget/v1/chatbots/{bot}/chat")))
+            .header("origin", "http://customer.example")
+            .json(&serde_json::json!({"message": "Remember me", "visitor_id": "vis_mine"}))
+            .send()
+            .await
+            .unwrap();
+        let events = read_events(chat).await;
+        let started: serde_json::Value = serde_json::from_str(&events[0].data).unwrap();
+        let conversation = started["conversation_id"].as_str().unwrap();
+        let path = |visitor: &str| format!("/widget/v1/chatbots/{bot}/conversations/{conversation}/messages?visitor_id={visitor}");
+        let mine = app.client.get(app.url(&path("vis_mine"))).header("origin", "http://customer.example").send().await.unwrap();
+        assert_eq!(mine.status(), 200);
+        assert_eq!(mine.headers()["access-control-allow-origin"], "*");
+        let page: serde_json::Value = mine.json().await.unwrap();
+        let roles: Vec<&str> = page["data"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+        assert_eq!(roles, ["user", "assistant"]);
+        assert_eq!(page["data"][0]["content"], "Remember me");
+        assert_eq!(page["data"][1]["content"].as_str().unwrap(), answer_text(&events));
+        for other in ["vis_other", ""] {
+            let theirs = app.client.get(app.url(&path(other))).send().await.unwrap();
+            assert_eq!(theirs.status(), 404, "{other:?}");
+        }
+        let missing = app.client.get(app.url(&format!("/widget/v1/chatbots/{bot}/conversations/{conversation}/messages"))).send().await.unwrap();
+        assert_eq!(missing.status(), 400);
+        assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["error"]["code"], "BAD_REQUEST");
+    }
+
+    async fn the_widget_suggests_completions_and_says_when_to_ask_for_a_lead(app) {
+        let bot = app.create_chatbot("Helpful").await;
+        app.post("/api/knowledge")
+            .json(&serde_json::json!({"chatbotId": bot, "type": "qa", "source": "Do you ship to Canada?", "content": "Yes."}))
+            .send()
+            .await
+            .unwrap();
+        let found: serde_json::Value = app
+            .client
+            .get(app.url(&format!("/widget/v1/chatbots/{bot}/suggestions?q=do%20you%20sh")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found["data"][0]["text"], "Do you ship to Canada?");
+        let config: serde_json::Value =
+            app.client.get(app.url(&format!("/widget/v1/chatbots/{bot}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(config["lead_capture"], "off");
+        app.client
+            .patch(app.url(&format!("/api/v2/chatbots/{bot}")))
+            .bearer_auth(&app.key)
+            .json(&serde_json::json!({"lead_capture": "before_chat"}))
+            .send()
+            .await
+            .unwrap();
+        let config: serde_json::Value =
+            app.client.get(app.url(&format!("/widget/v1/chatbots/{bot}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(config["lead_capture"], "before_chat");
+    }
+
+    async fn the_frame_page_boots_the_loader_inline_under_parlors_own_policy(app) {
+        let bot = app.create_chatbot("Framed").await;
+        let response = app
+            .client
+            .get(app.url(&format!("/widget-frame/{bot}?theme=dark&language=de&accent=%22%3E%3Cscript%3E")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(policy.contains("'wasm-unsafe-eval'") && policy.contains("frame-ancestors *"), "{policy}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(&format!("data-chatbot-id=\"{bot}\"")));
+        assert!(page.contains("data-mode=\"inline\"") && page.contains("data-frame=\"true\"") && page.contains("data-language=\"de\""));
+        assert!(!page.contains("<script>"), "an attribute must not open a tag: {page}");
+        // A frame the host page shows inline is told so: it then has no close button.
+        let inline = app.client.get(app.url(&format!("/widget-frame/{bot}?inline=true"))).send().await.unwrap();
+        assert!(inline.text().await.unwrap().contains("data-frame=\"inline\""));
+    }
+}
