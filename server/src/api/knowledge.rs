@@ -1,19 +1,33 @@
-//! Knowledge: add Q&A pairs and texts (`POST /api/knowledge`, the seed's shape), list, read and
-//! delete sources, and see what retrieval finds for a query.
+//! Knowledge: add Q&A pairs, texts, pages (`POST /api/knowledge`, the seed's shape), upload
+//! files (`POST /api/knowledge/upload`), crawl a site or sitemap (`POST /api/knowledge/scrape`),
+//! list, read, refresh and delete sources, and see what retrieval finds for a query.
 
 use axum::Json;
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
+use base64::Engine;
 use parlor_app::wire;
 use serde::Deserialize;
 
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
-use crate::chatbots;
+use crate::chatbots::{self, Chatbot};
 use crate::error::Error;
 use crate::ids::rfc3339;
-use crate::keys::Scope;
+use crate::ingest::{self, ExtractError, Format};
+use crate::keys::{Principal, Scope};
+use crate::knowledge::documents::{self, Prepared};
+use crate::knowledge::jobs::{self, JobParams};
 use crate::knowledge::{self, NewSource, Source};
+use crate::outbound::{self, OutboundPolicy};
+use crate::ratelimit::{self, Limits};
 use crate::state::AppState;
+
+/// Pages a scrape learns from when the request does not say.
+const DEFAULT_MAX_PAGES: u32 = 50;
+/// Link depth a scrape follows when the request does not say, and the most it may ask for.
+const DEFAULT_MAX_DEPTH: u32 = 2;
+const MAX_DEPTH: u32 = 5;
 
 fn source_json(source: &Source) -> wire::KnowledgeSource {
     wire::KnowledgeSource {
@@ -29,10 +43,80 @@ fn source_json(source: &Source) -> wire::KnowledgeSource {
         byte_count: source.byte_count,
         created_at: rfc3339(source.created_at),
         updated_at: rfc3339(source.updated_at),
+        file_name: source.file_name.clone(),
+        progress: wire::KnowledgeProgress {
+            pages_done: source.pages_done,
+            pages_total: source.pages_total,
+            bytes: source.byte_count,
+        },
     }
 }
 
-/// `POST /api/knowledge`: adds a Q&A pair or a text to a chatbot; it is searchable at once.
+/// A limit of `count` requests per `period`, such as `10/5m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowLimit {
+    pub count: u32,
+    pub period_secs: u64,
+}
+
+impl WindowLimit {
+    /// Parses `count/period` (`10/5m`, `5/300s`); `setting` names the variable in errors.
+    pub fn parse(text: &str, setting: &str) -> Result<WindowLimit, Error> {
+        let invalid = || Error::Validation(format!("{setting}: `{text}` is not a limit such as 10/5m"));
+        let (count, period) = text.trim().split_once('/').ok_or_else(invalid)?;
+        let count: u32 = count.trim().parse().map_err(|_| invalid())?;
+        let period = humantime::parse_duration(period.trim()).map_err(|_| invalid())?;
+        if count == 0 || period.as_secs() == 0 {
+            return Err(invalid());
+        }
+        Ok(WindowLimit { count, period_secs: period.as_secs() })
+    }
+}
+
+/// Checks both knowledge limits of the configuration (at startup, so a typo stops the server).
+pub fn check_limits(config: &crate::Config) -> Result<(), Error> {
+    WindowLimit::parse(&config.knowledge_scrape_limit, "PARLOR_KNOWLEDGE_SCRAPE_LIMIT")?;
+    WindowLimit::parse(&config.knowledge_upload_limit, "PARLOR_KNOWLEDGE_UPLOAD_LIMIT")?;
+    Ok(())
+}
+
+/// Counts one request of `action` for the caller's key against `limit`; 429 with Retry-After
+/// when it is used up. The shared GCRA store limits per minute, so the clock is scaled: with a
+/// five-minute period one "minute" of the limiter lasts five minutes. The bucket is this
+/// limit's own, so the scaled times never mix with real ones.
+async fn limit(state: &AppState, caller: &Principal, action: &str, limit: WindowLimit) -> Result<(), Error> {
+    let limits = Limits { per_second: None, per_minute: Some(limit.count), per_day: None };
+    let scale = limit.period_secs as f64 / 60.0;
+    let now = (ratelimit::now_micros() as f64 / scale) as i64;
+    let bucket = format!("knowledge-{action}:{}", caller.key_id);
+    let decision = ratelimit::check(&state.db, &bucket, &limits, now).await?;
+    if decision.allowed {
+        return Ok(());
+    }
+    let retry_after_secs = ((decision.retry_after_secs as f64) * scale).ceil().max(1.0) as u64;
+    tracing::info!(bucket = %bucket, retry_after_secs, "knowledge rate limit reached");
+    Err(Error::RateLimited {
+        message: format!(
+            "at most {} knowledge {action}s per {} seconds; try again in {retry_after_secs} seconds",
+            limit.count, limit.period_secs
+        ),
+        retry_after_secs,
+    })
+}
+
+async fn limit_scrapes(state: &AppState, caller: &Principal) -> Result<(), Error> {
+    let window = WindowLimit::parse(&state.config.knowledge_scrape_limit, "PARLOR_KNOWLEDGE_SCRAPE_LIMIT")?;
+    limit(state, caller, "scrape", window).await
+}
+
+async fn limit_uploads(state: &AppState, caller: &Principal) -> Result<(), Error> {
+    let window = WindowLimit::parse(&state.config.knowledge_upload_limit, "PARLOR_KNOWLEDGE_UPLOAD_LIMIT")?;
+    limit(state, caller, "upload", window).await
+}
+
+/// `POST /api/knowledge`: adds a Q&A pair or a text (searchable at once, 201), a page to fetch
+/// (`url`, fetched in the background, 202) or a document (`document`: `source` is the file
+/// name, `content` the file, base64 for PDF and DOCX; 201).
 pub async fn create_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -43,18 +127,192 @@ pub async fn create_knowledge(
     let new = match body.kind.as_str() {
         "qa" => NewSource::qa(body.source.as_deref().unwrap_or(""), body.content.as_deref().unwrap_or(""))?,
         "text" => NewSource::text(body.source.as_deref(), body.content.as_deref().unwrap_or(""))?,
-        "url" | "document" => {
-            return Err(Error::Validation(format!(
-                "type {:?} is not available yet: add the page's or document's text with type \"text\"",
-                body.kind
-            )));
+        "url" => {
+            let url = body.source.as_deref().or(body.content.as_deref()).unwrap_or("");
+            let params = JobParams { url: url.to_owned(), max_pages: 1, max_depth: 0 };
+            return start_fetch(&state, &caller, &chatbot, "url", params).await;
         }
-        other => return Err(Error::Validation(format!("type must be qa or text, not {other:?}"))),
+        "document" => {
+            let file_name = body.source.as_deref().unwrap_or("").trim();
+            let format = Format::detect(file_name, None).ok_or_else(|| unsupported(file_name))?;
+            let content = body.content.as_deref().unwrap_or("");
+            let bytes = match format {
+                Format::Pdf | Format::Docx => base64::engine::general_purpose::STANDARD
+                    .decode(content.trim())
+                    .map_err(|_| Error::Validation("a PDF or DOCX document's content must be base64".into()))?,
+                _ => content.as_bytes().to_vec(),
+            };
+            limit_uploads(&state, &caller).await?;
+            let source = learn_file(&state, &chatbot, file_name, format, bytes).await?;
+            return Ok((StatusCode::CREATED, Json(source_json(&source))));
+        }
+        other => return Err(Error::Validation(format!("type must be qa, text, url or document, not {other:?}"))),
     };
     let source = knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await?;
     state.webhooks.signal().notify();
     tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, "knowledge added");
     Ok((StatusCode::CREATED, Json(source_json(&source))))
+}
+
+fn unsupported(file_name: &str) -> Error {
+    Error::UnsupportedMediaType(format!(
+        "`{file_name}` is not a supported document: upload a PDF, DOCX, Markdown (.md) or text (.txt) file"
+    ))
+}
+
+/// Checks a URL (refusing private addresses now, with the reason), then adds the source and
+/// queues its job.
+async fn start_fetch(
+    state: &AppState,
+    caller: &Principal,
+    chatbot: &Chatbot,
+    kind: &str,
+    params: JobParams,
+) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
+    if params.url.trim().is_empty() {
+        return Err(Error::Validation("the URL to learn from is missing".into()));
+    }
+    let policy = OutboundPolicy::parse(&state.config.outbound_allow)?;
+    let url = outbound::check_user_url(&policy, &params.url).await?;
+    limit_scrapes(state, caller).await?;
+    let params = JobParams { url: url.to_string(), ..params };
+    let source = jobs::create_fetch_source(&state.db, &chatbot.id, kind, &params).await?;
+    state.chat.knowledge().wake_jobs();
+    tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, url = %params.url, kind, "knowledge fetch queued");
+    Ok((StatusCode::ACCEPTED, Json(source_json(&source))))
+}
+
+/// `POST /api/knowledge/scrape`: learns from a site, following same-site links from a page up
+/// to `max_depth`, or from the pages a sitemap (or sitemap index) lists, up to `max_pages`.
+/// Answers 202 with the source; its status and progress show how the crawl goes.
+pub async fn scrape_knowledge(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppJson(body): AppJson<wire::ScrapeKnowledge>,
+) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
+    caller.require(Scope::KnowledgeWrite)?;
+    let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &body.chatbot_id).await?;
+    let cap = state.config.crawl_max_pages.max(1);
+    let max_pages = body.max_pages.unwrap_or(DEFAULT_MAX_PAGES.min(cap));
+    if !(1..=cap).contains(&max_pages) {
+        return Err(Error::Validation(format!("max_pages must be between 1 and {cap}")));
+    }
+    let max_depth = body.max_depth.unwrap_or(DEFAULT_MAX_DEPTH);
+    if max_depth > MAX_DEPTH {
+        return Err(Error::Validation(format!("max_depth must be between 0 and {MAX_DEPTH}")));
+    }
+    start_fetch(&state, &caller, &chatbot, "scrape", JobParams { url: body.url, max_pages, max_depth }).await
+}
+
+/// `POST /api/knowledge/upload`: multipart with `chatbotId` (or `chatbot_id`) and `file` (PDF,
+/// DOCX, Markdown or text). The file is read in an isolated worker process; 201 with the ready
+/// source, 413 over the size cap, 415 for other types, 422 for an empty or unreadable file
+/// (an unreadable one is also listed as a failed source, with the reason).
+pub async fn upload_knowledge(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
+    caller.require(Scope::KnowledgeWrite)?;
+    let mut multipart = multipart.map_err(|_| {
+        Error::UnsupportedMediaType("upload the file as multipart/form-data with the fields chatbotId and file".into())
+    })?;
+    let cap = state.config.knowledge_max_upload_bytes;
+    let too_large =
+        || Error::PayloadTooLarge(format!("the file is larger than the {} MB allowed", cap / (1024 * 1024)));
+    let multipart_error = |err: axum::extract::multipart::MultipartError| {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { Error::BadRequest(err.body_text()) }
+    };
+    let mut chatbot_id = None;
+    let mut file: Option<(String, Option<String>, Vec<u8>)> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("chatbotId" | "chatbot_id") => chatbot_id = Some(field.text().await.map_err(multipart_error)?),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                let content_type = field.content_type().map(str::to_owned);
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if bytes.len() + chunk.len() > cap {
+                        return Err(too_large());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, content_type, bytes));
+            }
+            _ => {}
+        }
+    }
+    let chatbot_id = chatbot_id.ok_or_else(|| Error::Validation("the chatbotId field is missing".into()))?;
+    let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, chatbot_id.trim()).await?;
+    let (name, content_type, bytes) = file.ok_or_else(|| Error::Validation("the file field is missing".into()))?;
+    let format = Format::detect(&name, content_type.as_deref())
+        .filter(|f| *f != Format::Html)
+        .ok_or_else(|| unsupported(&name))?;
+    limit_uploads(&state, &caller).await?;
+    let source = learn_file(&state, &chatbot, &name, format, bytes).await?;
+    Ok((StatusCode::CREATED, Json(source_json(&source))))
+}
+
+/// Reads a file in the isolated extractor and stores it as a ready source.
+async fn learn_file(
+    state: &AppState,
+    chatbot: &Chatbot,
+    file_name: &str,
+    format: Format,
+    bytes: Vec<u8>,
+) -> Result<Source, Error> {
+    let file_name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cap = state.config.knowledge_max_upload_bytes;
+    if bytes.len() > cap {
+        return Err(Error::PayloadTooLarge(format!("the file is larger than the {} MB allowed", cap / (1024 * 1024))));
+    }
+    let limits = ingest::Limits { max_bytes: cap, ..ingest::Limits::from_config(&state.config) };
+    let extracted = ingest::extract_isolated(format, bytes, None, &limits).await;
+    let prepared = extracted.and_then(|doc| Prepared::new(&doc, &file_name));
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(err) => return Err(refuse_file(state, chatbot, &file_name, err).await),
+    };
+    let source =
+        documents::create_document(&state.db, &chatbot.workspace_id, &chatbot.id, &file_name, &prepared).await?;
+    state.webhooks.signal().notify();
+    tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, format = format.as_str(), "document learned");
+    Ok(source)
+}
+
+/// The answer to a file that could not be learned from. A file that broke, stalled or bloated
+/// the reader is also recorded as a failed source (with `knowledge.source.failed`), so the
+/// owner sees it; the worker process took the damage, not the server.
+async fn refuse_file(state: &AppState, chatbot: &Chatbot, file_name: &str, err: ExtractError) -> Error {
+    match err {
+        ExtractError::Unsupported(_) => unsupported(file_name),
+        ExtractError::TooLarge(_) => Error::PayloadTooLarge(err.to_string()),
+        ExtractError::Empty => Error::Validation(err.to_string()),
+        ExtractError::Malformed(_)
+        | ExtractError::ZipBomb(_)
+        | ExtractError::Timeout
+        | ExtractError::ResourceLimit(_)
+        | ExtractError::Worker(_) => {
+            let reason = err.to_string();
+            tracing::warn!(chatbot_id = %chatbot.id, file_name, reason = %reason, "an uploaded file could not be read");
+            match documents::create_failed(
+                &state.db,
+                &chatbot.workspace_id,
+                &chatbot.id,
+                "document",
+                file_name,
+                Some(file_name),
+                &reason,
+            )
+            .await
+            {
+                Ok(_) => state.webhooks.signal().notify(),
+                Err(err) => return err,
+            }
+            Error::Validation(reason)
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,7 +339,7 @@ pub async fn list_knowledge(
     }))
 }
 
-/// `GET /api/knowledge/{id}`.
+/// `GET /api/knowledge/{id}`: a source with its status and progress.
 pub async fn get_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -92,7 +350,40 @@ pub async fn get_knowledge(
     Ok(Json(source_json(&source)))
 }
 
-/// `DELETE /api/knowledge/{id}`: the source and all of its chunks.
+/// `GET /api/v2/knowledge/{id}/pages`: the pages a scrape learned from.
+pub async fn list_knowledge_pages(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<wire::Page<wire::KnowledgeSource>>, Error> {
+    caller.require(Scope::KnowledgeRead)?;
+    let source = knowledge::find_source(&state.db, &caller.workspace_id, &id).await?;
+    let pages = knowledge::list_pages(&state.db, &source.id).await?;
+    Ok(Json(wire::Page {
+        object: "list".into(),
+        data: pages.iter().map(source_json).collect(),
+        has_more: false,
+        next_cursor: None,
+    }))
+}
+
+/// `POST /api/v2/knowledge/{id}/refresh`: fetches a page or crawl again (202); unchanged pages
+/// are not rewritten, pages gone from the site are forgotten.
+pub async fn refresh_knowledge(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
+    caller.require(Scope::KnowledgeWrite)?;
+    let source = knowledge::find_source(&state.db, &caller.workspace_id, &id).await?;
+    limit_scrapes(&state, &caller).await?;
+    let source = jobs::refresh(&state.db, &source).await?;
+    state.chat.knowledge().wake_jobs();
+    Ok((StatusCode::ACCEPTED, Json(source_json(&source))))
+}
+
+/// `DELETE /api/knowledge/{id}`: the source and all of its pages and chunks, from every
+/// process's answers.
 pub async fn delete_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -120,8 +411,7 @@ pub async fn search_knowledge(
         return Err(Error::Validation("query must have 1 to 1000 characters".into()));
     }
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
-    let entries = knowledge::list_entries(&state.db, &chatbot.id).await?;
-    let hits = knowledge::rank(&entries, &body.query, limit as usize);
+    let hits = state.chat.knowledge().search(&chatbot.id, &body.query, limit as usize).await?;
     Ok(Json(
         hits.into_iter()
             .map(|hit| wire::KnowledgeHit {
@@ -131,6 +421,8 @@ pub async fn search_knowledge(
                 source_url: hit.entry.source_url.clone(),
                 score: (hit.score * 1000.0).round() / 1000.0,
                 snippet: hit.entry.content.chars().take(300).collect(),
+                file_name: hit.entry.file_name.clone(),
+                page: hit.entry.page.and_then(|p| u32::try_from(p).ok()),
             })
             .collect(),
     ))
@@ -164,4 +456,18 @@ pub async fn suggest_questions(
         query: params.q,
         data: found.into_iter().map(|s| wire::Suggestion { text: s.text, source: s.kind.as_str().into() }).collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_limits_are_parsed_and_nonsense_is_refused() {
+        assert_eq!(WindowLimit::parse("10/5m", "X").unwrap(), WindowLimit { count: 10, period_secs: 300 });
+        assert_eq!(WindowLimit::parse(" 5 / 300s ", "X").unwrap(), WindowLimit { count: 5, period_secs: 300 });
+        for bad in ["", "10", "0/5m", "10/0s", "x/5m", "10/soon"] {
+            assert!(WindowLimit::parse(bad, "X").is_err(), "{bad}");
+        }
+    }
 }

@@ -84,8 +84,14 @@ pub fn compose(request: &ModelRequest) -> Answer {
         Some(hit) => {
             let quote = best_sentences(&hit.entry.content, &request.message, 3);
             let quoted: Vec<String> = quote.lines().map(|line| format!("> {line}")).collect();
+            let place = match (&hit.entry.file_name, hit.entry.page) {
+                (Some(file), Some(page)) => format!(" ({file}, page {page})"),
+                (Some(file), None) => format!(" ({file})"),
+                (None, Some(page)) => format!(" (page {page})"),
+                (None, None) => String::new(),
+            };
             Answer {
-                text: format!("Here is what I found in “{}”:\n\n{}", hit.entry.title, quoted.join("\n")),
+                text: format!("Here is what I found in “{}”{place}:\n\n{}", hit.entry.title, quoted.join("\n")),
                 citations: vec![citation(hit)],
             }
         }
@@ -157,15 +163,17 @@ impl ChatModel for BuiltinResponder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::{Entry, rank};
+    use crate::knowledge::{Entry, Hit};
 
+    /// A request whose knowledge is `entries`, each a full match (ranking is tested with the
+    /// search index).
     fn request(message: &str, entries: &[Entry]) -> ModelRequest {
         ModelRequest {
             chatbot_name: "Acme Bot".into(),
             welcome_message: "Hi! How can I help you today?".into(),
             history: Vec::new(),
             message: message.into(),
-            knowledge: rank(entries, message, 3),
+            knowledge: entries.iter().map(|entry| Hit { entry: entry.clone(), score: 1.0, coverage: 1.0 }).collect(),
             ..ModelRequest::default()
         }
     }
@@ -179,6 +187,7 @@ mod tests {
             question: Some(q.into()),
             content: a.into(),
             source_url: None,
+            ..Entry::default()
         }
     }
 
@@ -201,6 +210,22 @@ mod tests {
         let answer = compose(&request("when are the beans roasted", &entries));
         assert!(answer.text.contains("> Our beans are roasted every Tuesday in Leeds."), "{}", answer.text);
         assert!(answer.text.contains("Roasting"));
+    }
+
+    #[test]
+    fn a_passage_from_a_file_names_the_file_and_page_and_cites_them() {
+        let entries = vec![Entry {
+            kind: "text".into(),
+            question: None,
+            title: "Handbook › Leave".into(),
+            file_name: Some("handbook.pdf".into()),
+            page: Some(4),
+            ..qa("kn_3", "", "Staff get 25 days of paid leave a year.")
+        }];
+        let answer = compose(&request("how many days of paid leave", &entries));
+        assert!(answer.text.contains("(handbook.pdf, page 4)"), "{}", answer.text);
+        assert_eq!(answer.citations[0].file_name.as_deref(), Some("handbook.pdf"));
+        assert_eq!(answer.citations[0].page, Some(4));
     }
 
     #[test]

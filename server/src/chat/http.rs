@@ -383,6 +383,7 @@ mod tests {
                 question: question.map(Into::into),
                 content: "We are open 9 to 5.".into(),
                 source_url: None,
+                ..Entry::default()
             },
             score: 1.0,
             coverage: 1.0,

@@ -47,12 +47,18 @@ pub struct ModelRequest {
 }
 
 /// A source that an answer relies on.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Citation {
     pub entry_id: String,
     pub title: String,
     pub source_url: Option<String>,
     pub snippet: String,
+    /// The uploaded file the passage comes from (answers stored before files have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// The page of that file, counted from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 /// What a model produces while it answers.
@@ -104,6 +110,8 @@ pub fn citation(hit: &Hit) -> Citation {
         title: hit.entry.title.clone(),
         source_url: hit.entry.source_url.clone(),
         snippet: snippet(&hit.entry.content, 200),
+        file_name: hit.entry.file_name.clone(),
+        page: hit.entry.page.and_then(|p| u32::try_from(p).ok()),
     }
 }
 

@@ -109,11 +109,18 @@ pub struct ChatService {
     prices: Arc<PriceList>,
     hub: Arc<StreamHub>,
     webhooks: Signal,
+    knowledge: knowledge::Knowledge,
 }
 
 impl ChatService {
     pub fn new(db: Db, models: Models, tasks: TaskTracker, prices: PriceList, webhooks: Signal) -> Self {
-        ChatService { db, models, tasks, prices: Arc::new(prices), hub: Arc::default(), webhooks }
+        let knowledge = knowledge::Knowledge::new(db.clone());
+        ChatService { db, models, tasks, prices: Arc::new(prices), hub: Arc::default(), webhooks, knowledge }
+    }
+
+    /// Retrieval over chatbots' knowledge (this process's search index) and the job queue.
+    pub fn knowledge(&self) -> &knowledge::Knowledge {
+        &self.knowledge
     }
 
     /// The models of chatbots (to seal provider keys and check provider URLs).
@@ -240,14 +247,14 @@ impl ChatService {
         self.webhooks.notify();
 
         let settings = chatbot.settings();
-        let entries = knowledge::list_entries(&self.db, &chatbot.id).await?;
+        let hits = self.knowledge.search(&chatbot.id, &input.message, 3).await?;
         let request = ModelRequest {
             chatbot_name: chatbot.name.clone(),
             welcome_message: chatbot.welcome_message.clone(),
             personality: settings.personality.clone(),
             general_knowledge: settings.answer_policy == crate::chatbots::AnswerPolicy::General,
             history: trim_history(history),
-            knowledge: knowledge::rank(&entries, &input.message, 3),
+            knowledge: hits,
             message: input.message,
         };
 
@@ -275,7 +282,12 @@ impl ChatService {
 fn citations_for_webhook(citations: &[Citation]) -> serde_json::Value {
     citations
         .iter()
-        .map(|c| serde_json::json!({ "entryId": c.entry_id, "title": c.title, "url": c.source_url, "snippet": c.snippet }))
+        .map(|c| {
+            serde_json::json!({
+                "entryId": c.entry_id, "title": c.title, "url": c.source_url, "snippet": c.snippet,
+                "fileName": c.file_name, "page": c.page,
+            })
+        })
         .collect()
 }
 

@@ -1,7 +1,20 @@
-//! The knowledge a chatbot answers from: Q&A pairs and text passages, and a small BM25 ranking
-//! over them. (The knowledge issue replaces the in-memory ranking with a search index.)
+//! The knowledge a chatbot answers from: sources (Q&A pairs, texts, fetched pages and crawls,
+//! uploaded documents) and their chunks, and retrieval over them.
+//!
+//! - `mod.rs`: sources and chunks in the database, each change recorded for the search index.
+//! - [`index`]: the per-process tantivy BM25 index, a derived view that catches up from the
+//!   database.
+//! - [`jobs`]: the job table, its leases and the worker that fetches and crawls.
+//! - [`crawl`]: robots.txt, sitemaps, links and polite fetching through the SSRF guard.
+//! - [`documents`]: turning an extracted document (`crate::ingest`) into a source's chunks,
+//!   replaced atomically and skipped when the content hash is unchanged.
 
-use std::collections::{HashMap, HashSet};
+pub mod crawl;
+pub mod documents;
+pub mod index;
+pub mod jobs;
+
+use std::sync::Arc;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -26,7 +39,7 @@ impl EntryKind {
 }
 
 /// One piece of knowledge.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct Entry {
     pub id: String,
     pub chatbot_id: String,
@@ -35,6 +48,12 @@ pub struct Entry {
     pub question: Option<String>,
     pub content: String,
     pub source_url: Option<String>,
+    /// The page of the document the chunk comes from (PDF), counted from 1.
+    #[sqlx(default)]
+    pub page: Option<i64>,
+    /// The uploaded file the chunk comes from.
+    #[sqlx(default)]
+    pub file_name: Option<String>,
 }
 
 impl Entry {
@@ -66,7 +85,9 @@ pub async fn add_entry(db: &Db, chatbot_id: &str, entry: NewEntry) -> Result<Ent
         question: entry.question,
         content: entry.content,
         source_url: entry.source_url,
+        ..Entry::default()
     };
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO knowledge_entries (id, chatbot_id, kind, title, question, content, source_url, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -79,20 +100,28 @@ pub async fn add_entry(db: &Db, chatbot_id: &str, entry: NewEntry) -> Result<Ent
     .bind(&stored.content)
     .bind(&stored.source_url)
     .bind(now_ms())
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    // An entry without a source (the demo's) asks the index to reload the whole chatbot.
+    record_change(&mut tx, chatbot_id, None).await?;
+    tx.commit().await?;
     Ok(stored)
 }
 
-/// Every entry of a chatbot.
-pub async fn list_entries(db: &Db, chatbot_id: &str) -> Result<Vec<Entry>> {
-    Ok(sqlx::query_as(
-        "SELECT id, chatbot_id, kind, title, question, content, source_url
-         FROM knowledge_entries WHERE chatbot_id = $1 ORDER BY created_at, id",
-    )
-    .bind(chatbot_id)
-    .fetch_all(db.pool())
-    .await?)
+/// Records a change to a chatbot's searchable knowledge in the transaction that makes it, so
+/// every process's index catches up ([`index`]). `None` stands for the whole chatbot.
+pub async fn record_change(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    chatbot_id: &str,
+    source_id: Option<&str>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO knowledge_changes (chatbot_id, source_id, created_at) VALUES ($1, $2, $3)")
+        .bind(chatbot_id)
+        .bind(source_id)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A knowledge source: what an owner added, and the chunks it became.
@@ -109,6 +138,15 @@ pub struct Source {
     pub byte_count: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The crawl a page belongs to.
+    pub parent_id: Option<String>,
+    /// The name of an uploaded file.
+    pub file_name: Option<String>,
+    /// The hex SHA-256 of the extracted text, so an unchanged re-fetch changes nothing.
+    pub content_hash: Option<String>,
+    /// Progress of a fetch or crawl: pages processed and pages known so far.
+    pub pages_done: i64,
+    pub pages_total: i64,
 }
 
 /// The largest text accepted in one request, in bytes (uploads of files come with their own cap).
@@ -234,8 +272,8 @@ fn split_sentences(paragraph: &str) -> Vec<String> {
     out
 }
 
-const SOURCE_COLUMNS: &str =
-    "id, chatbot_id, kind, title, source_url, status, error, chunk_count, byte_count, created_at, updated_at";
+pub(crate) const SOURCE_COLUMNS: &str = "id, chatbot_id, kind, title, source_url, status, error, chunk_count, byte_count, \
+     created_at, updated_at, parent_id, file_name, content_hash, pages_done, pages_total";
 
 /// A chunk as stored: its kind, heading, question (for Q&A) and content.
 type ChunkRow = (EntryKind, String, Option<String>, String);
@@ -298,6 +336,7 @@ pub async fn create_source(db: &Db, workspace_id: &str, chatbot_id: &str, new: N
         .execute(&mut *tx)
         .await?;
     }
+    record_change(&mut tx, chatbot_id, Some(&id)).await?;
     let data = serde_json::json!({
         "sourceId": id, "chatbotId": chatbot_id, "kind": kind, "title": title,
         "chunkCount": entries.len(), "readyAt": crate::ids::rfc3339(now),
@@ -331,20 +370,71 @@ pub async fn find_source(db: &Db, workspace_id: &str, id: &str) -> Result<Source
     .ok_or(Error::NotFound("knowledge source"))
 }
 
-/// A chatbot's sources, newest first.
+/// A chatbot's sources that an owner added (not the pages of a crawl), newest first.
 pub async fn list_sources(db: &Db, chatbot_id: &str) -> Result<Vec<Source>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE chatbot_id = $1 ORDER BY created_at DESC, id DESC"
+        "SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE chatbot_id = $1 AND parent_id IS NULL
+         ORDER BY created_at DESC, id DESC"
     ))
     .bind(chatbot_id)
     .fetch_all(db.pool())
     .await?)
 }
 
-/// Deletes a source and, through the schema's cascade, its chunks.
+/// The pages a crawl learned from, in the order they were stored.
+pub async fn list_pages(db: &Db, parent_id: &str) -> Result<Vec<Source>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE parent_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(parent_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Deletes a source and, through the schema's cascade, its pages, chunks and job; every
+/// process's index drops them at its next search.
 pub async fn delete_source(db: &Db, source: &Source) -> Result<()> {
-    sqlx::query("DELETE FROM knowledge_sources WHERE id = $1").bind(&source.id).execute(db.pool()).await?;
+    let mut tx = db.begin().await?;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM knowledge_sources WHERE id = $1 OR parent_id = $1")
+        .bind(&source.id)
+        .fetch_all(&mut *tx)
+        .await?;
+    for id in &ids {
+        record_change(&mut tx, &source.chatbot_id, Some(id)).await?;
+    }
+    sqlx::query("DELETE FROM knowledge_sources WHERE id = $1").bind(&source.id).execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// Retrieval and the job queue's wake-up, shared by the API, the chat service and the worker.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Knowledge {
+    index: Arc<index::SearchIndex>,
+    jobs: Arc<tokio::sync::Notify>,
+}
+
+impl Knowledge {
+    pub fn new(db: Db) -> Knowledge {
+        Knowledge { index: Arc::new(index::SearchIndex::new(db)), jobs: Arc::default() }
+    }
+
+    /// A chatbot's knowledge ranked for `query`, best first (BM25; Q&A pairs that cover the
+    /// question first).
+    pub async fn search(&self, chatbot_id: &str, query: &str, limit: usize) -> Result<Vec<Hit>> {
+        self.index.search(chatbot_id, query, limit).await
+    }
+
+    /// Wakes this process's job worker (a job was queued).
+    pub fn wake_jobs(&self) {
+        self.jobs.notify_one();
+    }
+
+    /// What the job worker waits on besides its poll interval.
+    pub fn job_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.jobs.clone()
+    }
 }
 
 /// An entry that matched a query, with its relevance.
@@ -373,91 +463,9 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Ranks entries for a query with BM25 (questions and titles count twice), best first.
-pub fn rank(entries: &[Entry], query: &str, limit: usize) -> Vec<Hit> {
-    let query_terms: Vec<String> = {
-        let mut seen = HashSet::new();
-        terms(query).into_iter().filter(|t| seen.insert(t.clone())).collect()
-    };
-    if query_terms.is_empty() || entries.is_empty() {
-        return Vec::new();
-    }
-    let docs: Vec<Vec<String>> = entries
-        .iter()
-        .map(|e| {
-            let heading = format!("{} {}", e.title, e.question.as_deref().unwrap_or(""));
-            let mut words = terms(&heading);
-            words.extend(terms(&heading));
-            words.extend(terms(&e.content));
-            words
-        })
-        .collect();
-    let n = docs.len() as f64;
-    let avg_len = docs.iter().map(Vec::len).sum::<usize>() as f64 / n;
-    let mut doc_freq: HashMap<&str, f64> = HashMap::new();
-    for doc in &docs {
-        let unique: HashSet<&str> = doc.iter().map(String::as_str).collect();
-        for term in unique {
-            *doc_freq.entry(term).or_default() += 1.0;
-        }
-    }
-    let (k1, b) = (1.2, 0.75);
-    let mut hits: Vec<Hit> = docs
-        .iter()
-        .zip(entries)
-        .filter_map(|(doc, entry)| {
-            let mut score = 0.0;
-            let mut matched = 0usize;
-            for term in &query_terms {
-                let tf = doc.iter().filter(|w| *w == term).count() as f64;
-                if tf == 0.0 {
-                    continue;
-                }
-                matched += 1;
-                let df = doc_freq.get(term.as_str()).copied().unwrap_or(0.0);
-                let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
-                score += idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * doc.len() as f64 / avg_len));
-            }
-            (matched > 0).then(|| Hit {
-                entry: entry.clone(),
-                score,
-                coverage: matched as f64 / query_terms.len() as f64,
-            })
-        })
-        .collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-    hits.truncate(limit);
-    hits
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(id: &str, question: Option<&str>, content: &str) -> Entry {
-        Entry {
-            id: id.into(),
-            chatbot_id: "bot".into(),
-            kind: if question.is_some() { "qa".into() } else { "text".into() },
-            title: question.unwrap_or("Note").into(),
-            question: question.map(Into::into),
-            content: content.into(),
-            source_url: None,
-        }
-    }
-
-    #[test]
-    fn the_entry_about_the_question_ranks_first() {
-        let entries = vec![
-            entry("a", Some("What are your opening hours?"), "We are open 9 to 5 on weekdays."),
-            entry("b", Some("Do you ship abroad?"), "Yes, we ship to 40 countries."),
-            entry("c", None, "Our coffee beans are roasted every Tuesday."),
-        ];
-        let hits = rank(&entries, "When are you open? What hours?", 3);
-        assert_eq!(hits[0].entry.id, "a");
-        let hits = rank(&entries, "shipping abroad", 3);
-        assert_eq!(hits[0].entry.id, "b");
-    }
 
     #[test]
     fn headings_start_chunks_and_name_their_sections() {
@@ -496,17 +504,5 @@ mod tests {
             unreachable!()
         };
         assert_eq!(title, "Shipping");
-    }
-
-    #[test]
-    fn a_query_of_only_stopwords_matches_nothing() {
-        let entries = vec![entry("a", Some("What is it?"), "It is a thing.")];
-        assert!(rank(&entries, "what is it", 3).is_empty());
-    }
-
-    #[test]
-    fn unrelated_queries_match_nothing() {
-        let entries = vec![entry("a", Some("Opening hours"), "Open 9 to 5.")];
-        assert!(rank(&entries, "quantum chromodynamics", 3).is_empty());
     }
 }

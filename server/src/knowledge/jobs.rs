@@ -1,0 +1,663 @@
+//! Background jobs that fetch a page (`url`) or crawl a site or sitemap (`scrape`).
+//!
+//! A job is a row in `knowledge_jobs`. Every process runs a [`Worker`] that claims queued jobs,
+//! and jobs whose lease ran out, with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
+//! processes never claim the same job; SQLite has one writer). While a job runs its worker
+//! renews the lease and saves a checkpoint (the crawl's queue and what it stored) after each
+//! page. A process that dies leaves a lease that expires; another process (or the same one
+//! restarted) claims the job and resumes from the checkpoint. A job interrupted
+//! [`MAX_ATTEMPTS`] times fails with that reason, so no source stays "processing" forever.
+//! On a clean shutdown a worker hands its jobs back at once.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::crawl::{self, FetchSettings, Fetcher, Robots};
+use super::documents::{self, Prepared};
+use super::{Knowledge, SOURCE_COLUMNS, Source, record_change};
+use crate::db::{Backend, Db};
+use crate::error::{Error, Result};
+use crate::ids::{new_id, now_ms, random_base62};
+use crate::ingest::{self, Format};
+use crate::outbound::OutboundPolicy;
+use crate::webhooks::Signal;
+
+/// Claims of one job before it fails as interrupted.
+pub const MAX_ATTEMPTS: i64 = 3;
+/// Changes older than this are deleted from `knowledge_changes` (indexes catch up far sooner).
+const CHANGES_KEPT_MS: i64 = 24 * 3600 * 1000;
+
+/// What a job fetches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobParams {
+    pub url: String,
+    /// Pages to learn from at most.
+    pub max_pages: u32,
+    /// Links followed from the first page at most this many steps deep.
+    pub max_depth: u32,
+}
+
+/// A crawl's progress, saved after each page so that a resumed job goes on where it stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub started: bool,
+    /// URLs still to fetch, with their link depth.
+    pub queue: VecDeque<(String, u32)>,
+    /// Every URL queued so far (fetched or not).
+    pub seen: Vec<String>,
+    /// The canonical URLs of the pages stored.
+    pub kept: Vec<String>,
+    /// Pages processed (stored, unchanged, skipped or failed).
+    pub processed: u32,
+    /// Requests made for pages and sitemaps.
+    pub fetches: u32,
+    pub sitemaps_read: u32,
+    /// Why the first page that could not be learned from was skipped.
+    pub first_error: Option<String>,
+}
+
+/// How jobs run.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// How long a claimed job stays with its worker without a renewal.
+    pub lease: Duration,
+    /// How often to look for jobs when nothing wakes the worker.
+    pub poll: Duration,
+    /// Jobs run at once per process.
+    pub concurrency: usize,
+    pub fetch: FetchSettings,
+    /// The most pages one crawl may ask for.
+    pub max_pages: u32,
+    /// Caps on reading one fetched document.
+    pub limits: ingest::Limits,
+}
+
+/// Adds a source that a job fills (type `url`, or a `scrape`) and queues its job, in one
+/// transaction.
+pub async fn create_fetch_source(db: &Db, chatbot_id: &str, kind: &str, params: &JobParams) -> Result<Source> {
+    let mut tx = db.begin().await?;
+    let id =
+        documents::insert_source(&mut tx, chatbot_id, kind, &params.url, Some(&params.url), None, None, "processing")
+            .await?;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO knowledge_jobs (id, source_id, kind, params, status, attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)",
+    )
+    .bind(new_id("job"))
+    .bind(&id)
+    .bind(kind)
+    .bind(serde_json::to_string(params).map_err(anyhow::Error::new)?)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    super::get_source(db, chatbot_id, &id).await
+}
+
+/// Queues a fetched source's job again (to pick up changes on the site). Pages whose content
+/// is unchanged are not rewritten.
+pub async fn refresh(db: &Db, source: &Source) -> Result<Source> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE knowledge_jobs SET status = 'queued', state = NULL, attempts = 0, error = NULL, lease_until = NULL,
+             lease_token = NULL, updated_at = $1
+         WHERE source_id = $2 AND status IN ('done', 'failed')",
+    )
+    .bind(now_ms())
+    .bind(&source.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(Error::Conflict("this source is being processed already, or is not fetched from the web".into()));
+    }
+    sqlx::query("UPDATE knowledge_sources SET status = 'processing', error = NULL, pages_done = 0, updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(&source.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    super::get_source(db, &source.chatbot_id, &source.id).await
+}
+
+/// A job this worker holds.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Claimed {
+    id: String,
+    source_id: String,
+    kind: String,
+    params: String,
+    state: Option<String>,
+    attempts: i64,
+    lease_token: String,
+    workspace_id: String,
+}
+
+/// How a run of a job ended.
+enum End {
+    /// Everything reachable within the caps was processed.
+    Done(Checkpoint),
+    /// Nothing could be learned; the reason is for the owner.
+    Failed(String, Checkpoint),
+    /// Shutdown, the source was deleted, or the lease was lost: leave the job as it is.
+    Stopped,
+}
+
+/// Runs this process's share of the jobs. Cheap to clone.
+#[derive(Clone)]
+pub struct Worker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    fetcher: Fetcher,
+    settings: JobSettings,
+    wake: Arc<Notify>,
+    webhooks: Signal,
+}
+
+impl Worker {
+    pub fn new(
+        db: Db,
+        policy: &OutboundPolicy,
+        settings: JobSettings,
+        knowledge: &Knowledge,
+        webhooks: Signal,
+    ) -> Result<Worker> {
+        let fetcher = Fetcher::new(policy, settings.fetch.clone())?;
+        Ok(Worker { inner: Arc::new(Inner { db, fetcher, settings, wake: knowledge.job_signal(), webhooks }) })
+    }
+
+    /// Runs jobs until `stop` turns true, then hands the running ones back.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let permits = Arc::new(Semaphore::new(self.inner.settings.concurrency.max(1)));
+        let running = TaskTracker::new();
+        let cancel = CancellationToken::new();
+        let mut pruned: Option<Instant> = None;
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            if pruned.is_none_or(|at| at.elapsed() > Duration::from_secs(600)) {
+                pruned = Some(Instant::now());
+                if let Err(err) = self.prune().await {
+                    tracing::warn!(error = ?err, "could not prune old knowledge changes");
+                }
+            }
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
+                _ = stop.changed() => break,
+            };
+            match self.claim().await {
+                Ok(Some(job)) => {
+                    let this = self.clone();
+                    let token = cancel.child_token();
+                    running.spawn(async move {
+                        this.run_job(job, token).await;
+                        drop(permit);
+                    });
+                }
+                Ok(None) => {
+                    drop(permit);
+                    tokio::select! {
+                        () = self.inner.wake.notified() => {}
+                        () = tokio::time::sleep(self.inner.settings.poll) => {}
+                        _ = stop.changed() => break,
+                    }
+                }
+                Err(err) => {
+                    drop(permit);
+                    tracing::warn!(error = ?err, "could not claim knowledge jobs");
+                    tokio::time::sleep(self.inner.settings.poll).await;
+                }
+            }
+        }
+        cancel.cancel();
+        running.close();
+        running.wait().await;
+    }
+
+    async fn prune(&self) -> Result<()> {
+        sqlx::query("DELETE FROM knowledge_changes WHERE created_at < $1")
+            .bind(now_ms() - CHANGES_KEPT_MS)
+            .execute(self.inner.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.inner.settings.lease.as_millis()).unwrap_or(i64::MAX / 4)
+    }
+
+    /// Leases the oldest queued job, or one whose lease expired.
+    async fn claim(&self) -> Result<Option<Claimed>> {
+        let db = &self.inner.db;
+        let now = now_ms();
+        let token = random_base62(22);
+        let lock = match db.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let claimed = sqlx::query(&format!(
+            "UPDATE knowledge_jobs SET status = 'running', lease_until = $1, lease_token = $2, attempts = attempts + 1,
+                 updated_at = $3
+             WHERE id IN (
+                 SELECT id FROM knowledge_jobs
+                 WHERE status = 'queued' OR (status = 'running' AND lease_until <= $3)
+                 ORDER BY created_at LIMIT 1 {lock})"
+        ))
+        .bind(now + self.lease_ms())
+        .bind(&token)
+        .bind(now)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            return Ok(None);
+        }
+        Ok(sqlx::query_as(
+            "SELECT j.id, j.source_id, j.kind, j.params, j.state, j.attempts, j.lease_token, b.workspace_id
+             FROM knowledge_jobs j
+             JOIN knowledge_sources s ON s.id = j.source_id
+             JOIN chatbots b ON b.id = s.chatbot_id
+             WHERE j.lease_token = $1",
+        )
+        .bind(&token)
+        .fetch_optional(db.pool())
+        .await?)
+    }
+
+    async fn run_job(&self, job: Claimed, cancel: CancellationToken) {
+        let lost = CancellationToken::new();
+        let heartbeat = tokio::spawn(self.clone().renew_lease(job.id.clone(), job.lease_token.clone(), lost.clone()));
+        let stop = CancellationToken::new();
+        let watcher = {
+            let (stop, cancel, lost) = (stop.clone(), cancel.clone(), lost.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = cancel.cancelled() => {}
+                    () = lost.cancelled() => {}
+                }
+                stop.cancel();
+            })
+        };
+        let end = if job.attempts > MAX_ATTEMPTS {
+            let reason = format!(
+                "the job was interrupted {} times before it finished (its process stopped); refresh the source to try again",
+                job.attempts - 1
+            );
+            let checkpoint = job.state.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+            Ok(End::Failed(reason, checkpoint))
+        } else {
+            self.crawl(&job, &stop).await
+        };
+        heartbeat.abort();
+        watcher.abort();
+        let outcome = match end {
+            Ok(End::Done(checkpoint)) => self.finish(&job, None, &checkpoint).await,
+            Ok(End::Failed(reason, checkpoint)) => self.finish(&job, Some(&reason), &checkpoint).await,
+            Ok(End::Stopped) if !lost.is_cancelled() => self.release(&job).await,
+            Ok(End::Stopped) => Ok(()),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = outcome {
+            // The lease runs out and the job is claimed again, resuming from its checkpoint.
+            tracing::warn!(job_id = %job.id, error = ?err, "a knowledge job could not be recorded");
+        }
+    }
+
+    /// Renews the lease a few times per lease period; cancels `lost` if another worker took it.
+    async fn renew_lease(self, job_id: String, token: String, lost: CancellationToken) {
+        let every = self.inner.settings.lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            let renewed = sqlx::query("UPDATE knowledge_jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3")
+                .bind(now_ms() + self.lease_ms())
+                .bind(&job_id)
+                .bind(&token)
+                .execute(self.inner.db.pool())
+                .await;
+            match renewed {
+                Ok(result) if result.rows_affected() == 0 => {
+                    tracing::warn!(job_id = %job_id, "a knowledge job's lease was taken over; stopping it here");
+                    lost.cancel();
+                    return;
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(job_id = %job_id, error = ?err, "could not renew a knowledge job's lease"),
+            }
+        }
+    }
+
+    /// Saves the checkpoint and the source's progress.
+    async fn checkpoint(&self, job: &Claimed, checkpoint: &Checkpoint, max_pages: u32) -> Result<bool> {
+        let db = &self.inner.db;
+        let now = now_ms();
+        let state = serde_json::to_string(checkpoint).map_err(anyhow::Error::new)?;
+        let held =
+            sqlx::query("UPDATE knowledge_jobs SET state = $1, updated_at = $2 WHERE id = $3 AND lease_token = $4")
+                .bind(state)
+                .bind(now)
+                .bind(&job.id)
+                .bind(&job.lease_token)
+                .execute(db.pool())
+                .await?
+                .rows_affected()
+                > 0;
+        let total = (checkpoint.seen.len() as u32).min(max_pages).max(checkpoint.processed);
+        sqlx::query(
+            "UPDATE knowledge_sources SET pages_done = $1, pages_total = $2, updated_at = $3,
+                 byte_count = CASE WHEN kind = 'scrape'
+                     THEN (SELECT COALESCE(SUM(p.byte_count), 0) FROM knowledge_sources p WHERE p.parent_id = $4)
+                     ELSE byte_count END
+             WHERE id = $4",
+        )
+        .bind(i64::from(checkpoint.processed))
+        .bind(i64::from(total))
+        .bind(now)
+        .bind(&job.source_id)
+        .execute(db.pool())
+        .await?;
+        Ok(held)
+    }
+
+    /// Fetches and stores the pages of a job, from its checkpoint on.
+    async fn crawl(&self, job: &Claimed, stop: &CancellationToken) -> Result<End> {
+        let db = &self.inner.db;
+        let Some(source) =
+            sqlx::query_as::<_, Source>(&format!("SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE id = $1"))
+                .bind(&job.source_id)
+                .fetch_optional(db.pool())
+                .await?
+        else {
+            return Ok(End::Stopped);
+        };
+        let params: JobParams = serde_json::from_str(&job.params).map_err(anyhow::Error::new)?;
+        let mut cp: Checkpoint = job.state.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        let Ok(start) = Url::parse(&params.url) else {
+            return Ok(End::Failed(format!("`{}` is not a valid URL", params.url), cp));
+        };
+        let single = job.kind == "url";
+        let max_pages = if single { 1 } else { params.max_pages.clamp(1, self.inner.settings.max_pages.max(1)) };
+        let fetcher = &self.inner.fetcher;
+        let robots = match Robots::fetch(fetcher, &start).await {
+            Ok(robots) => robots,
+            Err(reason) => return Ok(End::Failed(reason, cp)),
+        };
+        let delay = robots.delay();
+        if !cp.started {
+            cp.started = true;
+            cp.queue.push_back((start.to_string(), 0));
+            cp.seen.push(start.to_string());
+        }
+        let mut seen: HashSet<String> = cp.seen.iter().cloned().collect();
+        let mut kept: HashSet<String> = cp.kept.iter().cloned().collect();
+        let max_fetches = max_pages * 3 + 10;
+        let note = |cp: &mut Checkpoint, reason: String| {
+            tracing::info!(source_id = %source.id, reason = %reason, "a page was skipped");
+            cp.first_error.get_or_insert(reason);
+        };
+        loop {
+            if stop.is_cancelled() {
+                return Ok(End::Stopped);
+            }
+            if kept.len() as u32 >= max_pages || cp.fetches >= max_fetches {
+                break;
+            }
+            let Some((url_text, depth)) = cp.queue.pop_front() else { break };
+            let Ok(url) = Url::parse(&url_text) else { continue };
+            if !robots.allowed(&url) {
+                cp.processed += 1;
+                note(&mut cp, format!("robots.txt does not allow fetching {url}"));
+                self.checkpoint(job, &cp, max_pages).await?;
+                continue;
+            }
+            cp.fetches += 1;
+            let fetched = match fetcher.get(&url, delay).await {
+                Ok(fetched) if fetched.status < 400 => fetched,
+                Ok(fetched) => {
+                    cp.processed += 1;
+                    note(&mut cp, format!("{url} answered {}", fetched.status));
+                    self.checkpoint(job, &cp, max_pages).await?;
+                    continue;
+                }
+                Err(reason) => {
+                    cp.processed += 1;
+                    note(&mut cp, reason);
+                    self.checkpoint(job, &cp, max_pages).await?;
+                    continue;
+                }
+            };
+            if !crawl::same_site(&fetched.url, &start) {
+                cp.processed += 1;
+                note(&mut cp, format!("{url} redirected to another site ({})", fetched.url));
+                continue;
+            }
+            if !single && crawl::is_sitemap(&fetched) {
+                if (cp.sitemaps_read as usize) < crawl::MAX_SITEMAPS {
+                    cp.sitemaps_read += 1;
+                    let sitemap = crawl::parse_sitemap(&fetched.body);
+                    // Sitemaps of an index are read first; the pages they list are not followed further.
+                    for link in sitemap.sitemaps.iter().rev() {
+                        if let Ok(link) = Url::parse(link).map(crawl::normalize)
+                            && crawl::same_site(&link, &start)
+                            && seen.insert(link.to_string())
+                        {
+                            cp.seen.push(link.to_string());
+                            cp.queue.push_front((link.to_string(), depth));
+                        }
+                    }
+                    for link in &sitemap.pages {
+                        if let Ok(link) = Url::parse(link).map(crawl::normalize)
+                            && crawl::same_site(&link, &start)
+                            && seen.len() < (max_pages as usize) * 4
+                            && seen.insert(link.to_string())
+                        {
+                            cp.seen.push(link.to_string());
+                            cp.queue.push_back((link.to_string(), params.max_depth));
+                        }
+                    }
+                }
+                self.checkpoint(job, &cp, max_pages).await?;
+                continue;
+            }
+            cp.processed += 1;
+            let file_name = fetched.url.path_segments().and_then(|mut s| s.next_back()).unwrap_or("").to_owned();
+            let Some(format) = Format::detect(&file_name, fetched.content_type.as_deref()) else {
+                note(
+                    &mut cp,
+                    format!(
+                        "{url} is not a page or document Parlor reads ({})",
+                        fetched.content_type.as_deref().unwrap_or("no content type")
+                    ),
+                );
+                self.checkpoint(job, &cp, max_pages).await?;
+                continue;
+            };
+            let html = (format == Format::Html).then(|| String::from_utf8_lossy(&fetched.body).into_owned());
+            let doc = match ingest::extract_isolated(
+                format,
+                fetched.body,
+                Some(fetched.url.to_string()),
+                &self.inner.settings.limits,
+            )
+            .await
+            {
+                Ok(doc) => doc,
+                Err(err) => {
+                    note(&mut cp, format!("{url}: {err}"));
+                    self.checkpoint(job, &cp, max_pages).await?;
+                    continue;
+                }
+            };
+            // The page's own canonical URL, when it is on the site, names it: one page reached by
+            // several URLs is learned once.
+            let key = doc
+                .canonical_url
+                .as_deref()
+                .and_then(|c| fetched.url.join(c).ok())
+                .map(crawl::normalize)
+                .filter(|c| crawl::same_site(c, &start))
+                .unwrap_or_else(|| crawl::normalize(fetched.url.clone()));
+            if !kept.contains(key.as_str()) {
+                match Prepared::new(&doc, key.as_str()) {
+                    Ok(prepared) => {
+                        if single {
+                            documents::store_single(db, &source, key.as_str(), &prepared).await?;
+                        } else {
+                            documents::store_page(db, &source, key.as_str(), &prepared).await?;
+                        }
+                        kept.insert(key.to_string());
+                        cp.kept.push(key.to_string());
+                    }
+                    Err(err) => note(&mut cp, format!("{url}: {err}")),
+                }
+            }
+            if let Some(html) = html
+                && !single
+                && depth < params.max_depth
+            {
+                for link in crawl::links(&html, &fetched.url) {
+                    if crawl::same_site(&link, &start)
+                        && seen.len() < (max_pages as usize) * 4
+                        && seen.insert(link.to_string())
+                    {
+                        cp.seen.push(link.to_string());
+                        cp.queue.push_back((link.to_string(), depth + 1));
+                    }
+                }
+            }
+            if !self.checkpoint(job, &cp, max_pages).await? {
+                return Ok(End::Stopped);
+            }
+        }
+        if cp.kept.is_empty() {
+            let reason = cp.first_error.clone().unwrap_or_else(|| format!("nothing could be learned from {start}"));
+            return Ok(End::Failed(reason, cp));
+        }
+        Ok(End::Done(cp))
+    }
+
+    /// Marks the job done (or failed, with `failure`) and the source ready (or failed), with its
+    /// webhook event, in one transaction that holds the lease.
+    async fn finish(&self, job: &Claimed, failure: Option<&str>, cp: &Checkpoint) -> Result<()> {
+        let db = &self.inner.db;
+        let now = now_ms();
+        let mut tx = db.begin().await?;
+        let held = sqlx::query(
+            "UPDATE knowledge_jobs SET status = $1, error = $2, state = $3, lease_until = NULL, updated_at = $4
+             WHERE id = $5 AND lease_token = $6",
+        )
+        .bind(if failure.is_some() { "failed" } else { "done" })
+        .bind(failure)
+        .bind(serde_json::to_string(cp).map_err(anyhow::Error::new)?)
+        .bind(now)
+        .bind(&job.id)
+        .bind(&job.lease_token)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if held == 0 {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        let source: Source = sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE id = $1"))
+            .bind(&job.source_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if failure.is_none() && source.kind == "scrape" {
+            // Pages the site no longer has (or no longer links) are forgotten.
+            let pages: Vec<(String, Option<String>)> =
+                sqlx::query_as("SELECT id, source_url FROM knowledge_sources WHERE parent_id = $1")
+                    .bind(&source.id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let kept: HashSet<&str> = cp.kept.iter().map(String::as_str).collect();
+            for (id, url) in pages {
+                if !url.as_deref().is_some_and(|u| kept.contains(u)) {
+                    record_change(&mut tx, &source.chatbot_id, Some(&id)).await?;
+                    sqlx::query("DELETE FROM knowledge_sources WHERE id = $1").bind(&id).execute(&mut *tx).await?;
+                }
+            }
+            sqlx::query(
+                "UPDATE knowledge_sources SET
+                     chunk_count = (SELECT COALESCE(SUM(p.chunk_count), 0) FROM knowledge_sources p WHERE p.parent_id = $1),
+                     byte_count = (SELECT COALESCE(SUM(p.byte_count), 0) FROM knowledge_sources p WHERE p.parent_id = $1)
+                 WHERE id = $1",
+            )
+            .bind(&source.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE knowledge_sources SET status = $1, error = $2, pages_done = $3, pages_total = $3, updated_at = $4
+             WHERE id = $5",
+        )
+        .bind(if failure.is_some() { "failed" } else { "ready" })
+        .bind(failure)
+        .bind(i64::from(cp.processed))
+        .bind(now)
+        .bind(&source.id)
+        .execute(&mut *tx)
+        .await?;
+        let source: Source = sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM knowledge_sources WHERE id = $1"))
+            .bind(&job.source_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if failure.is_some() {
+            documents::emit_failed(&mut tx, &job.workspace_id, &source).await?;
+        } else {
+            documents::emit_ready(&mut tx, &job.workspace_id, &source).await?;
+        }
+        tx.commit().await?;
+        self.inner.webhooks.notify();
+        tracing::info!(
+            source_id = %source.id, status = %source.status, pages = cp.processed, chunks = source.chunk_count,
+            error = failure.unwrap_or(""), "knowledge job finished"
+        );
+        Ok(())
+    }
+
+    /// Hands a job back on shutdown: queued again at once, and the claim not counted.
+    async fn release(&self, job: &Claimed) -> Result<()> {
+        sqlx::query(
+            "UPDATE knowledge_jobs SET status = 'queued', lease_until = NULL, lease_token = NULL,
+                 attempts = attempts - 1, updated_at = $1
+             WHERE id = $2 AND lease_token = $3",
+        )
+        .bind(now_ms())
+        .bind(&job.id)
+        .bind(&job.lease_token)
+        .execute(self.inner.db.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+impl JobSettings {
+    /// The settings of `parlor serve`'s knowledge flags.
+    pub fn from_config(config: &crate::config::Config) -> JobSettings {
+        JobSettings {
+            lease: Duration::from_secs(config.knowledge_job_lease_secs.max(3)),
+            poll: Duration::from_secs(1),
+            concurrency: config.knowledge_workers.max(1),
+            fetch: FetchSettings {
+                delay: Duration::from_millis(config.crawl_delay_ms),
+                timeout: Duration::from_secs(20),
+                max_bytes: 10 * 1024 * 1024,
+                max_redirects: 5,
+            },
+            max_pages: config.crawl_max_pages.max(1),
+            limits: ingest::Limits::from_config(config),
+        }
+    }
+}
