@@ -1,5 +1,5 @@
 // Takes the README's pictures from a running Parlor (./scripts/run.sh): the demo page with the
-// widget open after a question, and the portal's home page. Usage: node screenshots.mjs
+// widget open after a question, the portal's home page, and its API Keys page. Usage: node screenshots.mjs
 import { chromium } from "@playwright/test";
 
 const out = new URL("../docs/images/", import.meta.url).pathname;
@@ -17,4 +17,17 @@ await page.screenshot({ path: `${out}/widget.png` });
 await page.goto(process.env.PORTAL_URL ?? "http://localhost:3000/");
 await page.getByTestId("server-status").waitFor();
 await page.screenshot({ path: `${out}/portal.png`, fullPage: true });
+// The API Keys page of a new account, right after a key was created (its secret shown once).
+const portal = process.env.PORTAL_URL ?? "http://localhost:3000";
+await page.goto(`${portal}/sign-up`);
+await page.locator("#email").fill(`screenshot-${Date.now()}@example.com`);
+await page.locator("#password").fill("correct horse battery staple");
+await page.locator("#workspace").fill("Acme support");
+await page.getByRole("button", { name: "Create account" }).click();
+await page.waitForURL(`${portal}/dashboard`);
+await page.goto(`${portal}/keys`);
+await page.locator("#key-name").fill("Production server");
+await page.getByRole("button", { name: "Create key" }).click();
+await page.getByTestId("new-key").waitFor();
+await page.screenshot({ path: `${out}/portal-keys.png`, fullPage: true });
 await browser.close();

@@ -4,16 +4,22 @@
 
 #![recursion_limit = "256"]
 
+pub mod api;
+pub mod components;
 pub mod pages;
 pub mod sse;
 pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
+use crate::components::nav::TopBar;
+use crate::pages::{
+    dashboard::DashboardPage, home::HomePage, invite::InvitePage, keys::KeysPage, not_found::NotFound,
+    sign_in::SignInPage, sign_up::SignUpPage, team::TeamPage, usage::UsagePage,
+};
 
 /// Facts about the running server that the portal shows; the server provides them as context.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -60,19 +66,19 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="parlor" href="/pkg/parlor.css"/>
         <Title text="Parlor"/>
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand">"Parlor"</A>
-                <nav aria-label="Main">
-                    <A href="/">"Home"</A>
-                    <A href="/sign-in">"Sign in"</A>
-                </nav>
-            </header>
+            <TopBar/>
             // Pages that load data render in `Async` mode: the server sends the HTML once it is
             // complete, so every page reads the same without JavaScript.
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/sign-up") view=SignUpPage/>
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/keys") view=KeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
+                    <Route path=path!("/usage") view=UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">"Parlor — self-hosted chatbots, full-stack Rust."</footer>

@@ -259,6 +259,12 @@ pub struct Citation {
     pub title: String,
     pub source_url: Option<String>,
     pub snippet: String,
+    /// The uploaded file the passage comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// The page of that file, counted from 1 (PDF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -318,6 +324,36 @@ pub struct KnowledgeSource {
     pub byte_count: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// The uploaded file's name (type `document`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// How far a fetch or crawl has come (pages processed of pages known, bytes of text learned).
+    #[serde(default)]
+    pub progress: KnowledgeProgress,
+}
+
+/// The progress of a knowledge source's job.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgeProgress {
+    pub pages_done: i64,
+    pub pages_total: i64,
+    pub bytes: i64,
+}
+
+/// `POST /api/knowledge/scrape`: learn from a site (following its links) or a sitemap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeKnowledge {
+    #[serde(alias = "chatbotId")]
+    pub chatbot_id: String,
+    /// A page to start from, or a sitemap (or sitemap index).
+    pub url: String,
+    /// Pages to learn from at most (default 50).
+    #[serde(default, alias = "maxPages")]
+    pub max_pages: Option<u32>,
+    /// How many links deep to follow from the first page (default 2, at most 5).
+    #[serde(default, alias = "maxDepth")]
+    pub max_depth: Option<u32>,
 }
 
 /// `POST /api/v2/chatbots/{id}/knowledge/search`.
@@ -339,6 +375,12 @@ pub struct KnowledgeHit {
     pub source_url: Option<String>,
     pub score: f64,
     pub snippet: String,
+    /// The uploaded file the chunk comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// The page of that file, counted from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 /// The answer to a stop request: whether the answer was still being generated.
@@ -369,6 +411,24 @@ pub struct ChatReply {
     pub usage: Usage,
     pub finish_reason: String,
 }
+
+/// Every scope an API key can hold, in the order the portal lists them.
+pub const API_SCOPES: [&str; 14] = [
+    "chatbots:read",
+    "chatbots:write",
+    "chat:write",
+    "conversations:read",
+    "conversations:write",
+    "knowledge:read",
+    "knowledge:write",
+    "leads:read",
+    "contacts:read",
+    "contacts:write",
+    "webhooks:read",
+    "webhooks:write",
+    "usage:read",
+    "keys:write",
+];
 
 /// `POST /api/v2/keys`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -490,6 +550,41 @@ pub struct WidgetConfig {
     pub starter_questions: Vec<String>,
     #[serde(default)]
     pub language: Option<String>,
+    /// When the widget asks for the visitor's details: `off`, `when_needed` or `before_chat`.
+    #[serde(default)]
+    pub lead_capture: Option<String>,
+}
+
+/// `POST /widget/v1/chatbots/{id}/identify`: who the host page says its visitor is
+/// (`Parlor.identify`). `hash` is the hex HMAC-SHA256 of `id` under the chatbot's identity
+/// secret; without it the identity is kept unverified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identify {
+    pub visitor_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+/// The answer to [`Identify`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identified {
+    pub id: String,
+    pub verified: bool,
+}
+
+/// `POST /api/v2/chatbots/{id}/identity-secret`: a new identity secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentitySecret {
+    pub object: String,
+    pub chatbot_id: String,
+    pub secret: String,
 }
 
 /// `GET /healthz` and `GET /readyz`.

@@ -40,6 +40,10 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Read one document from standard input within limits and print it as JSON. The server
+    /// runs this itself for every upload and fetched page (see `ingest::sandbox`).
+    #[command(name = "extract-worker", hide = true)]
+    ExtractWorker,
 }
 
 #[derive(Debug, Subcommand)]

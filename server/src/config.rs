@@ -120,6 +120,41 @@ pub struct Config {
     /// are kept until they are done); also the longest range a replay can reach.
     #[arg(long, env = "PARLOR_WEBHOOK_RETENTION", default_value = "30d")]
     pub webhook_retention: String,
+
+    /// Largest knowledge file upload, in bytes; larger uploads are refused with 413.
+    #[arg(long, env = "PARLOR_KNOWLEDGE_MAX_UPLOAD_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub knowledge_max_upload_bytes: usize,
+
+    /// Knowledge scrapes (and `url` items) one API key may start, as `count/period` such as `10/5m`.
+    #[arg(long, env = "PARLOR_KNOWLEDGE_SCRAPE_LIMIT", default_value = "10/5m")]
+    pub knowledge_scrape_limit: String,
+
+    /// Knowledge uploads (and `document` items) one API key may make, as `count/period`.
+    #[arg(long, env = "PARLOR_KNOWLEDGE_UPLOAD_LIMIT", default_value = "5/5m")]
+    pub knowledge_upload_limit: String,
+
+    /// Pause between two requests to one site while fetching knowledge, in milliseconds (a
+    /// longer `Crawl-delay` in the site's robots.txt wins, up to 10 seconds).
+    #[arg(long, env = "PARLOR_CRAWL_DELAY_MS", default_value_t = 1000)]
+    pub crawl_delay_ms: u64,
+
+    /// The most pages one scrape may learn from.
+    #[arg(long, env = "PARLOR_CRAWL_MAX_PAGES", default_value_t = 500)]
+    pub crawl_max_pages: u32,
+
+    /// Seconds a knowledge job (a fetch or crawl) stays with the process that claimed it without
+    /// a renewal; after a crash another process resumes it once this passes.
+    #[arg(long, env = "PARLOR_KNOWLEDGE_JOB_LEASE_SECS", default_value_t = 60)]
+    pub knowledge_job_lease_secs: u64,
+
+    /// Knowledge jobs one process runs at once.
+    #[arg(long, env = "PARLOR_KNOWLEDGE_WORKERS", default_value_t = 2)]
+    pub knowledge_workers: usize,
+
+    /// The program that reads uploaded and fetched documents in a separate process with memory
+    /// and time limits, run as `<program> extract-worker`. Empty: this `parlor` executable.
+    #[arg(long, env = "PARLOR_EXTRACT_WORKER")]
+    pub extract_worker: Option<PathBuf>,
 }
 
 /// Where the data lives, shared by `parlor serve` and the operator commands.
@@ -206,6 +241,14 @@ impl Config {
             webhook_concurrency: 16,
             webhook_disable_after: "72h".to_owned(),
             webhook_retention: "30d".to_owned(),
+            knowledge_max_upload_bytes: 20 * 1024 * 1024,
+            knowledge_scrape_limit: "10/5m".to_owned(),
+            knowledge_upload_limit: "5/5m".to_owned(),
+            crawl_delay_ms: 1000,
+            crawl_max_pages: 500,
+            knowledge_job_lease_secs: 60,
+            knowledge_workers: 2,
+            extract_worker: None,
         }
     }
 }

@@ -295,6 +295,32 @@ impl KeyRecord {
     }
 }
 
+/// The longest rotation overlap: a week.
+pub const MAX_OVERLAP_SECS: i64 = 7 * 24 * 3600;
+/// How long a rolled key keeps working unless told otherwise: a day.
+pub const DEFAULT_OVERLAP_SECS: i64 = 24 * 3600;
+
+/// How long a rolled key keeps working, in milliseconds: `secs` from 0 (it stops now) to a week.
+pub fn rotation_overlap_ms(secs: Option<i64>) -> Result<i64> {
+    let secs = secs.unwrap_or(DEFAULT_OVERLAP_SECS);
+    if !(0..=MAX_OVERLAP_SECS).contains(&secs) {
+        return Err(Error::Validation(format!(
+            "expires_in_seconds must be between 0 (now) and {MAX_OVERLAP_SECS} (a week)"
+        )));
+    }
+    Ok(secs * 1000)
+}
+
+fn parse_expiry(text: &str) -> Result<i64> {
+    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| Error::Validation(format!("{text:?} is not an RFC 3339 time such as 2026-12-31T23:59:59Z")))?;
+    let ms = i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+    if ms <= now_ms() {
+        return Err(Error::Validation("expires_at must be in the future".into()));
+    }
+    Ok(ms)
+}
+
 const KEY_COLUMNS: &str = "id, workspace_id, name, kind, prefix, last_four, scopes, allowed_origins, created_at, last_used_at, expires_at, revoked_at";
 
 /// A validated request for a new key.
@@ -308,6 +334,24 @@ pub struct NewKey {
 }
 
 impl NewKey {
+    /// Parses a key request as the API and the portal receive it: the kind as text (`secret`
+    /// when absent) and the expiry as an RFC 3339 time in the future.
+    pub fn from_request(
+        name: &str,
+        kind: Option<&str>,
+        scopes: &[String],
+        origins: &[String],
+        expires_at: Option<&str>,
+    ) -> Result<NewKey> {
+        let kind = match kind {
+            None => KeyKind::Secret,
+            Some(text) => KeyKind::parse(text)
+                .ok_or_else(|| Error::Validation("kind must be \"secret\" or \"publishable\"".into()))?,
+        };
+        let expires_at = expires_at.map(parse_expiry).transpose()?;
+        NewKey::parse(name, kind, scopes, origins, expires_at)
+    }
+
     /// Checks a key request: a name of 1 to 100 characters, known scopes, parseable origins;
     /// publishable keys must list origins and may hold only `chat:write`.
     pub fn parse(
@@ -511,6 +555,12 @@ pub async fn authenticate(db: &Db, presented: &str) -> Result<Principal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_portal_lists_exactly_the_scopes_the_server_knows() {
+        let server: Vec<&str> = Scope::ALL.iter().map(|scope| scope.as_str()).collect();
+        assert_eq!(server, parlor_app::wire::API_SCOPES.to_vec());
+    }
 
     #[test]
     fn generated_keys_parse_back_with_their_kind() {

@@ -269,6 +269,27 @@ pub async fn submit_lead(db: &Db, chatbot: &Chatbot, new: NewLead) -> Result<Lea
     Ok(lead)
 }
 
+/// Creates or updates the workspace's contact for a visitor whose identity the site proved
+/// (`Parlor.identify` with a matching hash): the name when given, and the site's user id as the
+/// `user_id` attribute, with `contact.created` or `contact.updated` in the same transaction. The
+/// caller signals the webhook dispatcher after it returns.
+pub async fn identify_contact(
+    db: &Db,
+    workspace_id: &str,
+    email: &str,
+    name: Option<&str>,
+    user_id: &str,
+) -> Result<Contact> {
+    let mut attributes = Attributes::new();
+    attributes.insert("user_id".to_owned(), Value::String(user_id.to_owned()));
+    let details =
+        ContactDetails { email: Email::parse(email)?, name: name.map(str::to_owned), phone: None, attributes };
+    let mut tx = db.begin().await?;
+    let (contact, _) = upsert_contact(&mut tx, workspace_id, &details, Overflow::Skip).await?;
+    tx.commit().await?;
+    Ok(contact)
+}
+
 /// A chatbot's leads, newest first, continuing after the lead `after`. The caller has checked
 /// that the chatbot belongs to its workspace.
 pub async fn list_leads(db: &Db, chatbot_id: &str, limit: u32, after: Option<&str>) -> Result<Page<Lead>> {

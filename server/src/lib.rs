@@ -1,6 +1,7 @@
 //! Parlor's server: configuration, storage, the chat domain and the HTTP surfaces (public API,
 //! widget API, widget assets and the server-rendered portal), started by [`run`].
 
+pub mod accounts;
 pub mod api;
 pub mod chat;
 pub mod chatbots;
@@ -11,7 +12,9 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod feedback;
+pub mod identity;
 pub mod ids;
+pub mod ingest;
 pub mod keys;
 pub mod knowledge;
 pub mod leads;
@@ -84,6 +87,14 @@ pub async fn run_with_model(
     let models = chat::models::Models::new(model, secrets.clone(), policy.clone());
     let tasks = TaskTracker::new();
     let chat = chat::service::ChatService::new(db.clone(), models, tasks.clone(), prices, signal.clone());
+    api::knowledge::check_limits(&config)?;
+    let learner = knowledge::jobs::Worker::new(
+        db.clone(),
+        &policy,
+        knowledge::jobs::JobSettings::from_config(&config),
+        chat.knowledge(),
+        signal.clone(),
+    )?;
     let webhooks = webhooks::Webhooks::new(db.clone(), secrets, Arc::new(policy), signal.clone());
 
     let local_addr = listener.local_addr()?;
@@ -98,6 +109,7 @@ pub async fn run_with_model(
         let _ = stop_tx.send(true);
     });
     let dispatching = tokio::spawn(dispatcher.run(stop_rx.clone()));
+    let learning = tokio::spawn(learner.run(stop_rx.clone()));
     let sweeping = tokio::spawn(conversations::sweep_idle(db.clone(), idle, signal, stop_rx.clone()));
 
     let mut demo_server = None;
@@ -143,6 +155,9 @@ pub async fn run_with_model(
     sweeping.abort();
     if tokio::time::timeout(grace, dispatching).await.is_err() {
         tracing::warn!("webhook deliveries still in flight at the deadline were abandoned; they are sent again later");
+    }
+    if tokio::time::timeout(grace, learning).await.is_err() {
+        tracing::warn!("knowledge jobs still running at the deadline were abandoned; they resume later");
     }
     if let Some(handle) = demo_server {
         handle.abort();

@@ -44,6 +44,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::ExtractWorker => Ok(parlor_server::ingest::sandbox::worker_main()?),
     }
 }
 

@@ -260,6 +260,36 @@ pub async fn check(db: &Db, bucket: &str, limits: &Limits, now_micros: i64) -> R
     Err(Error::Internal(anyhow::anyhow!("rate limit bucket {bucket} could not be written")))
 }
 
+/// How a bucket stands, without using it: for the portal's limit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The headline limit (per minute, or per day when only that is set).
+    pub limit: u64,
+    /// Requests the headline limit allows right now.
+    pub remaining: u64,
+    /// Requests counted today (UTC).
+    pub used_today: u64,
+}
+
+/// How a bucket stands at `now` (microseconds), changing nothing.
+pub async fn peek(db: &Db, bucket: &str, limits: &Limits, now_micros: i64) -> Result<Standing> {
+    let row: Option<Row> =
+        sqlx::query_as("SELECT tat_second, tat_minute, day, day_count FROM rate_limits WHERE bucket = $1")
+            .bind(bucket)
+            .fetch_optional(db.pool())
+            .await?;
+    let state = row.map_or(BucketState::default(), |r| BucketState {
+        tat_second: r.tat_second,
+        tat_minute: r.tat_minute,
+        day: r.day,
+        day_count: r.day_count,
+    });
+    let today = now_micros.div_euclid(MICROS_PER_DAY);
+    let (limit, remaining, _) = headline(&state, limits, now_micros, today);
+    let used_today = if state.day == today { u64::try_from(state.day_count).unwrap_or(0) } else { 0 };
+    Ok(Standing { limit, remaining, used_today })
+}
+
 /// The current time in microseconds since the Unix epoch.
 pub fn now_micros() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)

@@ -25,6 +25,8 @@ use crate::state::AppState;
 pub fn build(state: AppState) -> Router {
     // Public API, authenticated by API keys. Bearer keys are not sent automatically by
     // browsers, so any origin may call it; allowed origins per key come with scoped keys.
+    // Uploads may be larger than JSON bodies: the file cap plus room for the multipart framing.
+    let upload_limit = DefaultBodyLimit::max(state.config.knowledge_max_upload_bytes.saturating_add(64 * 1024));
     let public_api = Router::new()
         .route("/api/chatbots", get(chatbots::list_chatbots).post(chatbots::create_chatbot))
         .route(
@@ -56,8 +58,18 @@ pub fn build(state: AppState) -> Router {
         .route("/api/knowledge/{id}", get(knowledge::get_knowledge).delete(knowledge::delete_knowledge))
         .route("/api/v2/knowledge", get(knowledge::list_knowledge).post(knowledge::create_knowledge))
         .route("/api/v2/knowledge/{id}", get(knowledge::get_knowledge).delete(knowledge::delete_knowledge))
+        .route("/api/knowledge/upload", post(knowledge::upload_knowledge).layer(upload_limit))
+        .route("/api/v2/knowledge/upload", post(knowledge::upload_knowledge).layer(upload_limit))
+        .route("/api/knowledge/scrape", post(knowledge::scrape_knowledge))
+        .route("/api/v2/knowledge/scrape", post(knowledge::scrape_knowledge))
+        .route("/api/v2/knowledge/{id}/refresh", post(knowledge::refresh_knowledge))
+        .route("/api/v2/knowledge/{id}/pages", get(knowledge::list_knowledge_pages))
         .route("/api/v2/chatbots/{id}/knowledge/search", post(knowledge::search_knowledge))
         .route("/api/v2/chatbots/{id}/suggestions", get(knowledge::suggest_questions))
+        .route(
+            "/api/v2/chatbots/{id}/identity-secret",
+            post(widget::rotate_identity_secret).delete(widget::delete_identity_secret),
+        )
         .route("/api/v2/chatbots/{id}/leads", get(leads::list_leads))
         .route("/api/v2/chatbots/{id}/feedback", get(feedback::list_feedback))
         .route("/api/v2/contacts", get(leads::list_contacts).post(leads::create_contact))
@@ -116,8 +128,14 @@ pub fn build(state: AppState) -> Router {
         .route("/widget/v1/chatbots/{id}/conversations/{conversation_id}/end", post(widget::end_widget_conversation))
         .route("/widget/v1/chatbots/{id}/messages/{message_id}/stream", get(widget::resume_widget_reply))
         .route("/widget/v1/chatbots/{id}/messages/{message_id}/stop", post(widget::stop_widget_reply))
+        .route("/widget/v1/chatbots/{id}/conversations/{conversation_id}/messages", get(widget::list_widget_messages))
+        .route("/widget/v1/chatbots/{id}/identify", post(widget::identify_widget_visitor))
+        .route("/widget/v1/chatbots/{id}/suggestions", get(widget::suggest_widget_questions))
         .route("/widget/{*rest}", any(api_not_found))
-        .layer(cors(&[header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
+        .layer(cors(&[header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]))
+        // The iframe fallback's page (HTML, not the JSON API): for host pages whose CSP forbids
+        // WebAssembly.
+        .route("/widget-frame/{id}", get(widget::get_widget_frame));
 
     let health =
         Router::new().route("/healthz", get(health::check_health)).route("/readyz", get(health::check_readiness));

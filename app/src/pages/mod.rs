@@ -1,5 +1,11 @@
 //! One module per portal page.
 
+pub mod dashboard;
 pub mod home;
+pub mod invite;
+pub mod keys;
 pub mod not_found;
 pub mod sign_in;
+pub mod sign_up;
+pub mod team;
+pub mod usage;

@@ -1,56 +1,77 @@
-//! The sign-in page. Accounts arrive with the accounts issue; until then the page says so and
-//! points to the command that creates an API key.
+//! The sign-in page: email and password, with the password's visibility toggle and a hint
+//! for an email that cannot be right. Works without JavaScript (a plain form post).
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::account::SignIn;
+use crate::components::action_error;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let (show_password, set_show_password) = signal(false);
+    let action = ServerAction::<SignIn>::new();
+    view! {
+        <section class="card narrow" aria-labelledby="sign-in-title">
+            <h1 id="sign-in-title">"Sign in"</h1>
+            <ActionForm action=action attr:class="form" attr:data-testid="sign-in-form">
+                <EmailField/>
+                <PasswordField autocomplete="current-password"/>
+                {action_error(action.value())}
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <p>"New here? " <A href="/sign-up">"Create an account"</A></p>
+        </section>
+    }
+}
+
+/// The email field with a hint while what is typed cannot be an address.
+#[component]
+pub fn EmailField() -> impl IntoView {
     let (email, set_email) = signal(String::new());
-    let email_looks_valid = move || {
+    let looks_valid = move || {
         let value = email.get();
         value.is_empty() || (value.contains('@') && value.contains('.'))
     };
     view! {
-        <section class="card narrow" aria-labelledby="sign-in-title">
-            <h1 id="sign-in-title">"Sign in"</h1>
-            <p class="notice" role="note">
-                "Portal accounts are not available yet in this version. To use the API now, create a key on the server: "
-                <code>"parlor key create --name me --all-scopes"</code>
-            </p>
-            <form class="form" on:submit=|ev| ev.prevent_default()>
-                <label for="email">"Email"</label>
-                <input
-                    id="email"
-                    name="email"
-                    type="email"
-                    autocomplete="email"
-                    prop:value=email
-                    on:input=move |ev| set_email.set(event_target_value(&ev))
-                    aria-invalid=move || (!email_looks_valid()).to_string()
-                />
-                <Show when=move || !email_looks_valid()>
-                    <p class="field-error" data-testid="email-error">"Enter an email address such as you@example.com."</p>
-                </Show>
-                <label for="password">"Password"</label>
-                <div class="password-row">
-                    <input
-                        id="password"
-                        name="password"
-                        autocomplete="current-password"
-                        type=move || if show_password.get() { "text" } else { "password" }
-                    />
-                    <button
-                        type="button"
-                        class="secondary"
-                        aria-pressed=move || show_password.get().to_string()
-                        on:click=move |_| set_show_password.update(|shown| *shown = !*shown)
-                    >
-                        {move || if show_password.get() { "Hide" } else { "Show" }}
-                    </button>
-                </div>
-                <button type="submit" disabled=true title="Accounts are not available yet">"Sign in"</button>
-            </form>
-        </section>
+        <label for="email">"Email"</label>
+        <input
+            id="email"
+            name="email"
+            type="email"
+            required=true
+            autocomplete="email"
+            on:input=move |ev| set_email.set(event_target_value(&ev))
+            aria-invalid=move || (!looks_valid()).to_string()
+        />
+        <Show when=move || !looks_valid()>
+            <p class="field-error" data-testid="email-error">"Enter an email address such as you@example.com."</p>
+        </Show>
+    }
+}
+
+/// The password field with a button that shows or hides what is typed.
+#[component]
+pub fn PasswordField(autocomplete: &'static str) -> impl IntoView {
+    let (shown, set_shown) = signal(false);
+    view! {
+        <label for="password">"Password"</label>
+        <div class="password-row">
+            <input
+                id="password"
+                name="password"
+                required=true
+                minlength=if autocomplete == "new-password" { "8" } else { "1" }
+                autocomplete=autocomplete
+                type=move || if shown.get() { "text" } else { "password" }
+            />
+            <button
+                type="button"
+                class="secondary"
+                aria-pressed=move || shown.get().to_string()
+                on:click=move |_| set_shown.update(|shown| *shown = !*shown)
+            >
+                {move || if shown.get() { "Hide" } else { "Show" }}
+            </button>
+        </div>
     }
 }

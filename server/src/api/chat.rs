@@ -53,7 +53,14 @@ pub async fn answer(
 fn citations_json(citations: Vec<Citation>) -> Vec<wire::Citation> {
     citations
         .into_iter()
-        .map(|c| wire::Citation { entry_id: c.entry_id, title: c.title, source_url: c.source_url, snippet: c.snippet })
+        .map(|c| wire::Citation {
+            entry_id: c.entry_id,
+            title: c.title,
+            source_url: c.source_url,
+            snippet: c.snippet,
+            file_name: c.file_name,
+            page: c.page,
+        })
         .collect()
 }
 

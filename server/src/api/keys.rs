@@ -8,16 +8,12 @@ use parlor_app::wire;
 
 use super::extract::{AppJson, AppPath, Authenticated, optional_json};
 use crate::error::Error;
-use crate::ids::{now_ms, rfc3339};
-use crate::keys::{self, KeyKind, KeyRecord, NewKey, Scope};
+use crate::ids::rfc3339;
+use crate::keys::{self, KeyRecord, NewKey, Scope};
 use crate::state::AppState;
 
-/// The longest rotation overlap: a week.
-const MAX_OVERLAP_SECS: i64 = 7 * 24 * 3600;
-const DEFAULT_OVERLAP_SECS: i64 = 24 * 3600;
-
 /// The API shape of a key; `secret` only in the response that created it.
-fn key_json(record: &KeyRecord, secret: Option<String>) -> wire::ApiKey {
+pub fn key_json(record: &KeyRecord, secret: Option<String>) -> wire::ApiKey {
     wire::ApiKey {
         id: record.id.clone(),
         object: "api_key".into(),
@@ -41,16 +37,13 @@ pub async fn create_api_key(
     AppJson(body): AppJson<wire::CreateApiKey>,
 ) -> Result<(StatusCode, Json<wire::ApiKey>), Error> {
     caller.require(Scope::KeysWrite)?;
-    let kind = match body.kind.as_deref() {
-        None => KeyKind::Secret,
-        Some(text) => KeyKind::parse(text)
-            .ok_or_else(|| Error::Validation("kind must be \"secret\" or \"publishable\"".into()))?,
-    };
-    let expires_at = match &body.expires_at {
-        None => None,
-        Some(text) => Some(parse_time(text)?),
-    };
-    let new = NewKey::parse(&body.name, kind, &body.scopes, &body.allowed_origins, expires_at)?;
+    let new = NewKey::from_request(
+        &body.name,
+        body.kind.as_deref(),
+        &body.scopes,
+        &body.allowed_origins,
+        body.expires_at.as_deref(),
+    )?;
     // A key can never grant more than the key that creates it.
     if let Some(missing) = new.scopes.iter().find(|scope| !caller.scopes.contains(scope)) {
         return Err(Error::forbidden(
@@ -59,7 +52,7 @@ pub async fn create_api_key(
         ));
     }
     let (record, plain) = keys::create_key(&state.db, &caller.workspace_id, &new).await?;
-    tracing::info!(key_id = %record.id, workspace_id = %caller.workspace_id, kind = kind.as_str(), "API key created");
+    tracing::info!(key_id = %record.id, workspace_id = %caller.workspace_id, kind = new.kind.as_str(), "API key created");
     Ok((StatusCode::CREATED, Json(key_json(&record, Some(plain.expose().to_owned())))))
 }
 
@@ -88,14 +81,9 @@ pub async fn roll_api_key(
     caller.require(Scope::KeysWrite)?;
     // The body is optional: an empty one means the default overlap.
     let options: wire::RollApiKey = optional_json(&body)?;
-    let overlap_secs = options.expires_in_seconds.unwrap_or(DEFAULT_OVERLAP_SECS);
-    if !(0..=MAX_OVERLAP_SECS).contains(&overlap_secs) {
-        return Err(Error::Validation(format!(
-            "expires_in_seconds must be between 0 (now) and {MAX_OVERLAP_SECS} (a week)"
-        )));
-    }
-    let (record, plain) = keys::roll_key(&state.db, &caller.workspace_id, &id, overlap_secs * 1000).await?;
-    tracing::info!(old_key_id = %id, key_id = %record.id, overlap_secs, "API key rolled");
+    let overlap_ms = keys::rotation_overlap_ms(options.expires_in_seconds)?;
+    let (record, plain) = keys::roll_key(&state.db, &caller.workspace_id, &id, overlap_ms).await?;
+    tracing::info!(old_key_id = %id, key_id = %record.id, overlap_ms, "API key rolled");
     Ok((StatusCode::CREATED, Json(key_json(&record, Some(plain.expose().to_owned())))))
 }
 
@@ -109,14 +97,4 @@ pub async fn revoke_api_key(
     keys::revoke_key(&state.db, &caller.workspace_id, &id).await?;
     tracing::info!(key_id = %id, "API key revoked");
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn parse_time(text: &str) -> Result<i64, Error> {
-    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| Error::Validation(format!("{text:?} is not an RFC 3339 time such as 2026-12-31T23:59:59Z")))?;
-    let ms = i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-    if ms <= now_ms() {
-        return Err(Error::Validation("expires_at must be in the future".into()));
-    }
-    Ok(ms)
 }

@@ -1,10 +1,29 @@
-//! The portal (server-side rendered Leptos app with its hydration bundle) and the widget's
-//! static assets.
+//! The portal (server-side rendered Leptos app with its hydration bundle and server functions)
+//! and the widget's static assets.
+//!
+//! The portal's server functions live in the `app` crate and reach Parlor's services through
+//! one trait object per area, implemented here and put in each request's context together
+//! with the request's session token and client address.
+
+mod account;
+mod keys;
+mod usage;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
-use leptos::prelude::provide_context;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use parlor_app::api::RequestInfo;
+use parlor_app::api::account::AccountBackend;
+use parlor_app::api::keys::KeysBackend;
+use parlor_app::api::usage::UsageBackend;
 use parlor_app::{App, shell};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -13,15 +32,70 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::config::Config;
 use crate::state::AppState;
 
+pub use account::SESSION_COOKIE;
+
 /// The portal's pages, its server functions, and its static files (the fallback).
 pub fn routes(state: &AppState) -> Router<AppState> {
     let info = state.server_info.clone();
-    let context = move || provide_context(info.clone());
+    let accounts: Arc<dyn AccountBackend> = Arc::new(account::Accounts::new(state));
+    let keys: Arc<dyn KeysBackend> = Arc::new(keys::Keys::new(state));
+    let usage: Arc<dyn UsageBackend> = Arc::new(usage::Usage::new(state));
+    let context = move || {
+        provide_context(info.clone());
+        provide_context(use_context::<Parts>().map(|parts| request_info(&parts)).unwrap_or_default());
+        provide_context(accounts.clone());
+        provide_context(keys.clone());
+        provide_context(usage.clone());
+    };
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), move || shell(leptos.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn(refuse_cross_site_requests))
+}
+
+/// The session token from the `Cookie` header and the client's address.
+fn request_info(parts: &Parts) -> RequestInfo {
+    let session = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned());
+    let client_ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+    RequestInfo { session, client_ip }
+}
+
+/// CSRF protection for every state-changing portal request: the browser must say that the
+/// request comes from the portal's own pages, by `Sec-Fetch-Site: same-origin` or, from browsers
+/// that do not send it, an `Origin` whose host is the one requested. Together with the session
+/// cookie's `SameSite=Lax`, a page of another site can neither read nor change anything.
+async fn refuse_cross_site_requests(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) || is_same_origin(request.headers()) {
+        return next.run(request).await;
+    }
+    (StatusCode::FORBIDDEN, "cross-site request refused: portal actions must come from the portal's own pages")
+        .into_response()
+}
+
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) else {
+        return false;
+    };
+    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else {
+        return false;
+    };
+    origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .is_some_and(|authority| authority == host)
 }
 
 /// `/widget.js` (the loader, cached briefly so fixes reach every site soon) and `/w/...` (the
@@ -41,4 +115,61 @@ pub fn widget_assets(config: &Config) -> Router<AppState> {
             HeaderValue::from_static("public, max-age=3600"),
         )))
         .layer(CompressionLayer::new().br(true).gzip(true))
+}
+
+/// A domain error as the portal shows it: the message of anything the person can fix, and an
+/// opaque "something went wrong" (with the cause logged) for everything else.
+fn portal_error(err: crate::Error) -> parlor_app::api::PortalError {
+    use crate::Error;
+    use parlor_app::api::PortalError;
+    match err {
+        Error::Forbidden { message, .. } => PortalError::Forbidden(message),
+        Error::NotFound(what) => PortalError::NotFound(format!("{what} not found")),
+        Error::RateLimited { message, .. } => PortalError::TooMany(message),
+        Error::Unauthorized { message, .. }
+        | Error::BadRequest(message)
+        | Error::Conflict(message)
+        | Error::PayloadTooLarge(message)
+        | Error::UnsupportedMediaType(message)
+        | Error::Validation(message)
+        | Error::MethodNotAllowed(message) => PortalError::Invalid(message),
+        Error::Database(_) | Error::Internal(_) => {
+            tracing::error!(error = ?err, "portal action failed");
+            PortalError::Internal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_fetch_metadata_is_accepted_and_cross_site_is_not() {
+        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        // Fetch metadata wins over a matching Origin: a sibling subdomain is another origin.
+        assert!(!is_same_origin(&headers(&[
+            ("sec-fetch-site", "same-site"),
+            ("origin", "http://parlor.test"),
+            ("host", "parlor.test")
+        ])));
+    }
+
+    #[test]
+    fn without_fetch_metadata_the_origin_must_name_the_requested_host() {
+        assert!(is_same_origin(&headers(&[("origin", "https://parlor.test:8443"), ("host", "parlor.test:8443")])));
+        assert!(!is_same_origin(&headers(&[("origin", "https://evil.test"), ("host", "parlor.test")])));
+        assert!(!is_same_origin(&headers(&[("origin", "null"), ("host", "parlor.test")])));
+        assert!(!is_same_origin(&headers(&[("host", "parlor.test")])));
+    }
 }

@@ -174,11 +174,26 @@ on_both_backends! {
             assert_eq!(response.status(), 200);
         }
         assert!(app.count("SELECT COUNT(*) FROM knowledge_entries WHERE chatbot_id = $1", &id).await > 0);
+        // Knowledge of every kind: a source with chunks, a fetch job, and the index's change log.
+        let response = app.post("/api/knowledge").json(&serde_json::json!({"chatbotId": id, "type": "text", "content": "# Hours\n\nOpen daily."})).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        let source = parlor_server::knowledge::jobs::create_fetch_source(
+            &app.db,
+            &id,
+            "scrape",
+            &parlor_server::knowledge::jobs::JobParams { url: "http://127.0.0.1:9/".into(), max_pages: 5, max_depth: 1 },
+        )
+        .await
+        .unwrap();
+        assert!(app.count("SELECT COUNT(*) FROM knowledge_changes WHERE chatbot_id = $1", &id).await > 0);
         let response = app.client.delete(app.url(&format!("/api/chatbots/{id}"))).bearer_auth(&app.key).send().await.unwrap();
         assert_eq!(response.status(), 204);
         assert_eq!(app.count("SELECT COUNT(*) FROM chatbots WHERE id = $1", &id).await, 0);
         assert_eq!(app.count("SELECT COUNT(*) FROM conversations WHERE chatbot_id = $1", &id).await, 0);
         assert_eq!(app.count("SELECT COUNT(*) FROM knowledge_entries WHERE chatbot_id = $1", &id).await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM knowledge_sources WHERE chatbot_id = $1", &id).await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM knowledge_changes WHERE chatbot_id = $1", &id).await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM knowledge_jobs WHERE source_id = $1", &source.id).await, 0);
         let orphans = app
             .count("SELECT COUNT(*) FROM messages WHERE conversation_id NOT IN (SELECT id FROM conversations) AND $1 = $1", "x")
             .await;

@@ -43,6 +43,14 @@ fn help_lists_the_commands_and_every_setting() {
         "PARLOR_WEBHOOK_CONCURRENCY",
         "PARLOR_WEBHOOK_DISABLE_AFTER",
         "PARLOR_WEBHOOK_RETENTION",
+        "PARLOR_EXTRACT_WORKER",
+        "PARLOR_KNOWLEDGE_MAX_UPLOAD_BYTES",
+        "PARLOR_KNOWLEDGE_SCRAPE_LIMIT",
+        "PARLOR_KNOWLEDGE_UPLOAD_LIMIT",
+        "PARLOR_CRAWL_DELAY_MS",
+        "PARLOR_CRAWL_MAX_PAGES",
+        "PARLOR_KNOWLEDGE_JOB_LEASE_SECS",
+        "PARLOR_KNOWLEDGE_WORKERS",
     ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
     }

@@ -124,6 +124,9 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Config
     // Generous limits, so that only the rate-limit tests meet them; those set their own.
     config.plans = "free=100000/10000/unlimited,pro=100000/10000/unlimited".to_owned();
     config.widget_chat_per_minute = 10_000;
+    // The server runs inside this test binary, which has no `extract-worker` command: documents
+    // are read by the real `parlor` binary, as in production.
+    config.extract_worker = Some(env!("CARGO_BIN_EXE_parlor").into());
     customise(&mut config);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod accounts;
 mod chat;
 mod chatbots;
 mod cli;
@@ -14,8 +15,11 @@ mod errors;
 mod feedback;
 mod handoff;
 mod health;
+mod ingest;
 mod keys;
 mod knowledge;
+mod knowledge_crawl;
+mod knowledge_upload;
 mod leads;
 mod lifecycle;
 mod limits;

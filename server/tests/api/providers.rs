@@ -186,6 +186,7 @@ fn hours() -> Hit {
             question: None,
             content: "We are open 9 to 5 on weekdays, and 10 to 2 on Saturdays.".into(),
             source_url: Some("https://acme.example/hours".into()),
+            ..Entry::default()
         },
         score: 2.5,
         coverage: 1.0,
@@ -259,6 +260,7 @@ fn expected_citation() -> Citation {
         title: "Opening hours".into(),
         source_url: Some("https://acme.example/hours".into()),
         snippet: "We are open 9 to 5 on weekdays, and 10 to 2 on Saturdays.".into(),
+        ..Citation::default()
     }
 }
 

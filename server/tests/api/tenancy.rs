@@ -94,6 +94,8 @@ fn requests(o: &Owned) -> Vec<(Method, String, Value)> {
         (Method::GET, format!("/api/v2/chatbots/{bot}/feedback"), none.clone()),
         (Method::POST, format!("/api/v2/chatbots/{bot}/knowledge/search"), json!({"query": "secret"})),
         (Method::GET, format!("/api/v2/chatbots/{bot}/suggestions?q=sec"), none.clone()),
+        (Method::POST, format!("/api/v2/chatbots/{bot}/identity-secret"), none.clone()),
+        (Method::DELETE, format!("/api/v2/chatbots/{bot}/identity-secret"), none.clone()),
         (Method::GET, format!("/api/knowledge?chatbot_id={bot}"), none.clone()),
         (
             Method::POST,
@@ -101,6 +103,9 @@ fn requests(o: &Owned) -> Vec<(Method, String, Value)> {
             json!({"chatbotId": bot, "type": "qa", "source": "q", "content": "a"}),
         ),
         (Method::GET, format!("/api/v2/knowledge/{src}"), none.clone()),
+        (Method::GET, format!("/api/v2/knowledge/{src}/pages"), none.clone()),
+        (Method::POST, format!("/api/v2/knowledge/{src}/refresh"), none.clone()),
+        (Method::POST, "/api/knowledge/scrape".to_owned(), json!({"chatbotId": bot, "url": "https://example.com/"})),
         (Method::DELETE, format!("/api/knowledge/{src}"), none.clone()),
         (Method::GET, format!("/api/v2/conversations/{conv}"), none.clone()),
         (Method::DELETE, format!("/api/v2/conversations/{conv}"), none.clone()),

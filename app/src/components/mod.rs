@@ -1,0 +1,26 @@
+//! Pieces that several portal pages share: the top bar, error display and the copy button.
+
+pub mod copy;
+pub mod nav;
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::api::PortalError;
+
+/// Shows why a page's data did not load; a signed-out visitor is sent to sign in.
+pub fn error_view(err: PortalError) -> AnyView {
+    match err {
+        PortalError::SignedOut => view! { <Redirect path="/sign-in"/> }.into_any(),
+        other => view! { <p class="error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// The message of a failed action, if the last one failed.
+pub fn action_error<T, S>(value: S) -> impl IntoView
+where
+    T: 'static,
+    S: Get<Value = Option<Result<T, PortalError>>> + Send + Sync + 'static,
+{
+    move || value.get().and_then(Result::err).map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+}
