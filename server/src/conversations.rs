@@ -112,6 +112,33 @@ pub async fn list_conversations(
     newest_first(db, listing, chatbot_id, limit, after, |c: &Conversation| &c.id).await
 }
 
+/// A conversation as an agent's inbox lists it: with its chatbot's name and the time of its
+/// last message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboxEntry {
+    #[sqlx(flatten)]
+    pub conversation: Conversation,
+    pub chatbot_name: String,
+    pub last_message_at: Option<i64>,
+}
+
+/// The conversations of every chatbot of a workspace for the inbox: escalated ones (waiting
+/// for a person) first, then open, then ended, each group most recently active first.
+pub async fn inbox(db: &Db, workspace_id: &str, limit: u32) -> Result<Vec<InboxEntry>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, b.name AS chatbot_name,
+             (SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = c.id) AS last_message_at
+         FROM conversations c JOIN chatbots b ON b.id = c.chatbot_id
+         WHERE b.workspace_id = $1
+         ORDER BY CASE c.status WHEN 'escalated' THEN 0 WHEN 'open' THEN 1 ELSE 2 END, c.updated_at DESC, c.id DESC
+         LIMIT $2"
+    ))
+    .bind(workspace_id)
+    .bind(i64::from(limit))
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// A conversation of one of the workspace's chatbots; `NotFound` otherwise.
 pub async fn get_conversation(db: &Db, workspace_id: &str, id: &str) -> Result<Conversation> {
     sqlx::query_as(&format!(

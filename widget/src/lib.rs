@@ -407,6 +407,12 @@ impl Chat {
                 Err(ChatFailure::Interrupted) => line.fail(Failure::Interrupted),
                 Err(ChatFailure::Refused(reason)) => line.fail(Failure::Refused(reason)),
                 Ok(()) if status == Status::Failed => {}
+                // A conversation handed to a person gets no answer from the bot (the stream
+                // ends at once, with the `handoff` finish reason): there is no line to show.
+                Ok(()) if line.text.with_untracked(String::is_empty) => {
+                    let key = line.key;
+                    self.lines.update(|lines| lines.retain(|l| l.key != key));
+                }
                 Ok(()) => {
                     line.status.set(Status::Complete);
                     let id = line.ids.with_untracked(|ids| ids.as_ref().map(|(_, id)| id.clone()));
@@ -657,6 +663,10 @@ impl Chat {
                     let mut asked = String::new();
                     let restored: Vec<Line> = messages
                         .into_iter()
+                        // The empty answers of a conversation handed to a person are not lines.
+                        .filter(|message| {
+                            !(message.role == "assistant" && message.content.is_empty() && message.status == "complete")
+                        })
                         .map(|message| {
                             let role = match message.role.as_str() {
                                 "user" => Role::Visitor,

@@ -75,7 +75,20 @@ pub async fn update_chatbot(
     AppJson(body): AppJson<wire::UpdateChatbot>,
 ) -> Result<Json<wire::Chatbot>, Error> {
     caller.require(Scope::ChatbotsWrite)?;
-    let mut chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
+    let chatbot = apply_update(&state, &caller.workspace_id, &id, body).await?;
+    Ok(Json(chatbot_json(&chatbot)))
+}
+
+/// Changes the settings an update names, for this handler and the portal alike: the same
+/// validation, the SSRF check of a provider URL, and the provider key sealed (an empty key
+/// removes it).
+pub async fn apply_update(
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+    body: wire::UpdateChatbot,
+) -> Result<Chatbot, Error> {
+    let mut chatbot = chatbots::get_chatbot(&state.db, workspace_id, id).await?;
     let patch = ChatbotPatch {
         theme: parse_choice("theme", body.theme, "light, dark, auto")?,
         position: parse_choice("position", body.position, "right, left")?,
@@ -114,7 +127,7 @@ pub async fn update_chatbot(
     if let Some(sealed) = key {
         chatbots::set_provider_key(&state.db, &mut chatbot, sealed).await?;
     }
-    Ok(Json(chatbot_json(&chatbot)))
+    Ok(chatbot)
 }
 
 /// `DELETE /api/chatbots/{id}`: deletes the chatbot and all of its data.

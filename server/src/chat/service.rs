@@ -27,6 +27,9 @@ use crate::webhooks::{self, Signal, events};
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// How much earlier conversation is sent to the model, in estimated tokens.
 const HISTORY_TOKEN_BUDGET: i64 = 2000;
+/// The finish reason of the (empty) answer to a message in a conversation that a person has
+/// taken over: the chatbot stays quiet and an agent replies.
+pub const HANDOFF: &str = "handoff";
 
 /// A validated message from a visitor or an API caller.
 #[derive(Debug, Clone)]
@@ -155,19 +158,26 @@ impl ChatService {
 
     /// Stores `input` in its conversation (a new one when none is given), starts the answer
     /// and returns its event stream.
+    ///
+    /// In a conversation escalated to a person the chatbot keeps quiet until an agent ends it:
+    /// the message is stored for the agents, and the stream is only `done` with the finish
+    /// reason [`HANDOFF`], its answer stored empty.
     pub async fn send_message(&self, chatbot: &Chatbot, input: NewMessage) -> Result<ReplyStream> {
         let now = now_ms();
         let mut tx = self.db.begin().await?;
         let started = input.conversation_id.is_none();
+        let mut handed_over = false;
         let conversation_id = match &input.conversation_id {
             Some(id) => {
-                let found: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM conversations WHERE id = $1 AND chatbot_id = $2")
+                let found: Option<(String, String)> =
+                    sqlx::query_as("SELECT id, status FROM conversations WHERE id = $1 AND chatbot_id = $2")
                         .bind(id)
                         .bind(&chatbot.id)
                         .fetch_optional(&mut *tx)
                         .await?;
-                found.ok_or(Error::NotFound("conversation"))?
+                let (id, status) = found.ok_or(Error::NotFound("conversation"))?;
+                handed_over = status == "escalated";
+                id
             }
             None => {
                 let id = new_id("conv");
@@ -183,8 +193,9 @@ impl ChatService {
                 id
             }
         };
+        // The empty answers of a handoff are not turns of the conversation.
         let history: Vec<(String, String)> = sqlx::query_as(
-            "SELECT role, content FROM messages WHERE conversation_id = $1 AND status = 'complete'
+            "SELECT role, content FROM messages WHERE conversation_id = $1 AND status = 'complete' AND content <> ''
              ORDER BY seq DESC LIMIT 50",
         )
         .bind(&conversation_id)
@@ -215,11 +226,18 @@ impl ChatService {
             .bind(last_seq + 2)
             .bind(Role::Assistant.as_str())
             .bind("")
-            .bind("streaming")
+            .bind(if handed_over { "complete" } else { "streaming" })
             .bind(now)
             .execute(&mut *tx)
             .await
             .map_err(conflict_on_unique)?;
+        if handed_over {
+            sqlx::query("UPDATE messages SET finish_reason = $1 WHERE id = $2")
+                .bind(HANDOFF)
+                .bind(&message_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         // A message to an ended conversation (a visitor back after a pause) opens it again.
         sqlx::query(
             "UPDATE conversations SET updated_at = $1,
@@ -245,6 +263,11 @@ impl ChatService {
         webhooks::emit(&mut tx, &chatbot.workspace_id, events::MESSAGE_RECEIVED, &data).await?;
         tx.commit().await?;
         self.webhooks.notify();
+        if handed_over {
+            let done = ChatEvent::Done { usage: Usage::default(), finish_reason: HANDOFF };
+            let events = futures::stream::iter([done]).boxed();
+            return Ok(ReplyStream { conversation_id, user_message_id, message_id, events });
+        }
 
         let settings = chatbot.settings();
         let hits = self.knowledge.search(&chatbot.id, &input.message, 3).await?;

@@ -1,0 +1,103 @@
+//! The "Inbox" page's server functions: the conversations of the workspace's chatbots (escalated
+//! ones first), one conversation with its transcript, an agent's reply (shown live in the
+//! visitor's widget), tags, and ending a conversation.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::PortalError;
+#[cfg(feature = "ssr")]
+use super::RequestInfo;
+use crate::wire::{Conversation, StoredMessage};
+
+/// A conversation as the inbox lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub conversation: Conversation,
+    pub chatbot_name: String,
+    /// RFC 3339; `None` for a conversation without messages.
+    pub last_message_at: Option<String>,
+}
+
+/// A conversation with its chatbot's name and its transcript, oldest message first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxThread {
+    pub conversation: Conversation,
+    pub chatbot_name: String,
+    pub messages: Vec<StoredMessage>,
+}
+
+/// The server's implementation of this area.
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait InboxBackend: Send + Sync + 'static {
+    async fn list(&self, req: &RequestInfo) -> Result<Vec<InboxItem>, PortalError>;
+    async fn get(&self, req: &RequestInfo, id: String) -> Result<InboxThread, PortalError>;
+    async fn reply(&self, req: &RequestInfo, id: String, message: String) -> Result<StoredMessage, PortalError>;
+    async fn set_tags(&self, req: &RequestInfo, id: String, tags: Vec<String>) -> Result<Vec<String>, PortalError>;
+    async fn end(&self, req: &RequestInfo, id: String) -> Result<Conversation, PortalError>;
+}
+
+#[cfg(feature = "ssr")]
+fn inbox() -> Result<(std::sync::Arc<dyn InboxBackend>, RequestInfo), PortalError> {
+    super::backend::<dyn InboxBackend>()
+}
+
+#[server(prefix = "/portal/fn", endpoint = "list_inbox")]
+pub async fn list_inbox() -> Result<Vec<InboxItem>, PortalError> {
+    super::respond(
+        async move {
+            let (service, req) = inbox()?;
+            service.list(&req).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/portal/fn", endpoint = "get_inbox_conversation")]
+pub async fn get_inbox_conversation(id: String) -> Result<InboxThread, PortalError> {
+    super::respond(
+        async move {
+            let (service, req) = inbox()?;
+            service.get(&req, id).await
+        }
+        .await,
+    )
+}
+
+/// An agent's reply, stored as an `admin` message and pushed to the visitor's open widget.
+#[server(prefix = "/portal/fn", endpoint = "reply_to_conversation")]
+pub async fn reply_to_conversation(id: String, message: String) -> Result<StoredMessage, PortalError> {
+    super::respond(
+        async move {
+            let (service, req) = inbox()?;
+            service.reply(&req, id, message).await
+        }
+        .await,
+    )
+}
+
+/// Replaces a conversation's tags with those in `tags`, separated by commas.
+#[server(prefix = "/portal/fn", endpoint = "set_conversation_tags")]
+pub async fn set_conversation_tags(id: String, tags: String) -> Result<Vec<String>, PortalError> {
+    super::respond(
+        async move {
+            let (service, req) = inbox()?;
+            let list = tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+            service.set_tags(&req, id, list).await
+        }
+        .await,
+    )
+}
+
+/// Ends a conversation as an agent; the chatbot answers the visitor's next message again.
+#[server(prefix = "/portal/fn", endpoint = "end_conversation")]
+pub async fn end_conversation(id: String) -> Result<Conversation, PortalError> {
+    super::respond(
+        async move {
+            let (service, req) = inbox()?;
+            service.end(&req, id).await
+        }
+        .await,
+    )
+}
