@@ -18,7 +18,8 @@ use crate::webhooks::{Attempt, Delivery, Endpoint, EndpointPatch, NewEndpoint, e
 
 const DEFAULT_OVERLAP_SECS: i64 = 24 * 3600;
 
-fn webhook_json(endpoint: &Endpoint, secret: Option<String>) -> wire::Webhook {
+/// An endpoint as the API and the portal show it; `secret` only when it was just made.
+pub(crate) fn webhook_json(endpoint: &Endpoint, secret: Option<String>) -> wire::Webhook {
     wire::Webhook {
         id: endpoint.id.clone(),
         object: "webhook_endpoint".into(),
@@ -36,7 +37,7 @@ fn webhook_json(endpoint: &Endpoint, secret: Option<String>) -> wire::Webhook {
     }
 }
 
-fn delivery_json(delivery: &Delivery) -> wire::WebhookDelivery {
+pub(crate) fn delivery_json(delivery: &Delivery) -> wire::WebhookDelivery {
     wire::WebhookDelivery {
         id: delivery.id.clone(),
         object: "webhook_delivery".into(),
@@ -44,7 +45,7 @@ fn delivery_json(delivery: &Delivery) -> wire::WebhookDelivery {
         event_id: delivery.event_id.clone(),
         event: delivery.event_type.clone(),
         status: delivery.status.clone(),
-        attempts: delivery.attempts,
+        attempt_count: delivery.attempts,
         next_attempt_at: delivery.next_attempt_at.filter(|_| delivery.status == "pending").map(rfc3339),
         last_status_code: delivery.last_status_code,
         last_error: delivery.last_error.clone(),
@@ -69,17 +70,20 @@ pub async fn list_webhook_events(
     Authenticated(caller): Authenticated,
 ) -> Result<Json<Vec<wire::WebhookEventType>>, Error> {
     caller.require(Scope::WebhooksRead)?;
-    Ok(Json(
-        events::EVENTS
-            .iter()
-            .map(|kind| wire::WebhookEventType {
-                name: kind.name.into(),
-                classic_name: kind.classic.map(Into::into),
-                description: kind.description.into(),
-                example: events::body(kind.name, "2026-04-12T14:30:00Z", &events::example_data(kind.name), false),
-            })
-            .collect(),
-    ))
+    Ok(Json(event_catalogue()))
+}
+
+/// Every event with its classic name and an example payload, for the API and the portal.
+pub(crate) fn event_catalogue() -> Vec<wire::WebhookEventType> {
+    events::EVENTS
+        .iter()
+        .map(|kind| wire::WebhookEventType {
+            name: kind.name.into(),
+            classic_name: kind.classic.map(Into::into),
+            description: kind.description.into(),
+            example: events::body(kind.name, "2026-04-12T14:30:00Z", &events::example_data(kind.name), false),
+        })
+        .collect()
 }
 
 /// `POST /api/v2/webhooks`: registers an endpoint and shows its secret, once.
@@ -224,14 +228,23 @@ pub async fn get_webhook_delivery(
 ) -> Result<Json<wire::WebhookDeliveryDetail>, Error> {
     caller.require(Scope::WebhooksRead)?;
     let (endpoint, delivery, attempts) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
+    Ok(Json(delivery_detail_json(&endpoint, &delivery, &attempts)))
+}
+
+/// A delivery with the payload as its endpoint receives it and every attempt.
+pub(crate) fn delivery_detail_json(
+    endpoint: &Endpoint,
+    delivery: &Delivery,
+    attempts: &[Attempt],
+) -> wire::WebhookDeliveryDetail {
     let data: serde_json::Value = serde_json::from_str(&delivery.data).unwrap_or_default();
     let payload =
         events::body(&delivery.event_type, &rfc3339(delivery.event_created_at), &data, endpoint.naming == "classic");
-    Ok(Json(wire::WebhookDeliveryDetail {
-        delivery: delivery_json(&delivery),
+    wire::WebhookDeliveryDetail {
+        delivery: delivery_json(delivery),
         payload,
         attempts: attempts.iter().map(attempt_json).collect(),
-    }))
+    }
 }
 
 /// `POST /api/v2/webhooks/{id}/deliveries/{delivery_id}/redeliver`: sends it again now.

@@ -1,0 +1,628 @@
+//! "Webhooks": the workspace's endpoints with a form to add one (its `whsec_…` secret revealed
+//! once, with a copy button) and quick actions; and one endpoint's page (`/webhooks/:id`) with
+//! its settings, secret rotation, test events, replay of a time range, and the delivery log with
+//! every attempt and a redeliver button.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::webhooks::{
+    CreateWebhook, DeleteWebhook, DeliveryLogEntry, RedeliverWebhook, ReplayWebhook, RotateWebhookSecret,
+    SendTestWebhook, UpdateWebhook, get_webhook, list_webhooks, webhook_deliveries, webhook_events,
+};
+use crate::components::copy::CopyButton;
+use crate::components::{action_error, confirm, error_view};
+use crate::wire::{self, Webhook, WebhookEventType};
+
+#[component]
+pub fn WebhooksPage() -> impl IntoView {
+    let create = ServerAction::<CreateWebhook>::new();
+    let update = ServerAction::<UpdateWebhook>::new();
+    let delete = ServerAction::<DeleteWebhook>::new();
+    let test = ServerAction::<SendTestWebhook>::new();
+    let endpoints = Resource::new(
+        move || (create.version().get(), update.version().get(), delete.version().get()),
+        |_| list_webhooks(),
+    );
+    let catalogue = Resource::new(|| (), |_| webhook_events());
+    view! {
+        <h1>"Webhooks"</h1>
+        <p class="lead">
+            "Parlor POSTs each event to your endpoints as it happens, signed with the endpoint's secret ("
+            <code>"webhook-signature"</code> " and " <code>"X-Parlor-Signature"</code>
+            "), and retries failed deliveries for about a day."
+        </p>
+        {move || create.value().get().and_then(Result::ok).and_then(|endpoint| endpoint.secret.clone().map(|secret| view! {
+            <SecretReveal url=endpoint.url.clone() secret=secret/>
+        }))}
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || catalogue.get().map(|result| match result {
+                Ok(events) => view! { <CreateWebhookForm create=create events=events/> }.into_any(),
+                Err(err) => error_view(err),
+            })}
+        </Transition>
+        <section class="card" aria-labelledby="webhook-list">
+            <h2 id="webhook-list">"Endpoints"</h2>
+            {action_error(update.value())}
+            {action_error(delete.value())}
+            {action_error(test.value())}
+            {move || test.value().get().and_then(Result::ok).map(|delivery| view! {
+                <p class="notice" role="status">
+                    "Test event queued. "
+                    <A href=format!("/webhooks/{}", delivery.endpoint_id)>"See it in the delivery log"</A>
+                </p>
+            })}
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || endpoints.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p>"No endpoints yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-wrap">
+                            <table class="data" data-testid="webhook-table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"URL"</th>
+                                        <th scope="col">"Events"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Created"</th>
+                                        <th scope="col">"Actions"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list.into_iter().map(|endpoint| view! {
+                                        <EndpointRow endpoint=endpoint update=update delete=delete test=test/>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                    Err(err) => error_view(err),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// A secret shown once, right after it was made.
+#[component]
+fn SecretReveal(url: String, secret: String) -> impl IntoView {
+    view! {
+        <section class="card reveal" role="status" data-testid="new-secret">
+            <h2>"Copy the signing secret now"</h2>
+            <p>"This is the only time the secret of " <code>{url}</code> " is shown. Your receiver verifies each delivery with it."</p>
+            <div class="secret-row">
+                <code data-testid="new-secret-value">{secret.clone()}</code>
+                <CopyButton text=Signal::derive(move || secret.clone())/>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn CreateWebhookForm(create: ServerAction<CreateWebhook>, events: Vec<WebhookEventType>) -> impl IntoView {
+    let url = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let classic = RwSignal::new(false);
+    let all = RwSignal::new(true);
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let problem = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !all.get() && chosen.with(Vec::is_empty) {
+            problem.set(Some("Choose at least one event, or all events.".to_owned()));
+            return;
+        }
+        problem.set(None);
+        create.dispatch(CreateWebhook {
+            endpoint: wire::CreateWebhook {
+                url: url.get().trim().to_owned(),
+                events: if all.get() { Vec::new() } else { chosen.get() },
+                description: Some(description.get()),
+                naming: Some(if classic.get() { "classic" } else { "parlor" }.to_owned()),
+                enabled: None,
+            },
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="create-webhook">
+            <h2 id="create-webhook">"Add an endpoint"</h2>
+            <form class="form" on:submit=submit data-testid="create-webhook-form">
+                <label for="webhook-url">"URL"</label>
+                <input id="webhook-url" type="url" required=true maxlength="2000" placeholder="https://crm.example.com/hooks/parlor"
+                    prop:value=url on:input=move |ev| url.set(event_target_value(&ev))/>
+                <p class="hint">"It must be reachable from the Internet: private and internal addresses are refused."</p>
+                <label for="webhook-description">"Description"</label>
+                <input id="webhook-description" type="text" maxlength="500" placeholder="CRM sync"
+                    prop:value=description on:input=move |ev| description.set(event_target_value(&ev))/>
+                <EventPicker events=events all=all chosen=chosen classic=classic group="new"/>
+                {move || problem.get().map(|text| view! { <p class="error" role="alert">{text}</p> })}
+                {action_error(create.value())}
+                <button type="submit" disabled=move || create.pending().get()>"Add endpoint"</button>
+            </form>
+        </section>
+    }
+}
+
+/// The naming choice and the events to subscribe to (all, or the ones ticked), each with its
+/// description and an example payload.
+#[component]
+fn EventPicker(
+    events: Vec<WebhookEventType>,
+    all: RwSignal<bool>,
+    chosen: RwSignal<Vec<String>>,
+    classic: RwSignal<bool>,
+    /// Tells this form's radio groups from another form's on the same page.
+    group: &'static str,
+) -> impl IntoView {
+    view! {
+        <fieldset class="choices">
+            <legend>"Event names"</legend>
+            <label><input type="radio" name=format!("naming-{group}") prop:checked=move || !classic.get() on:change=move |_| classic.set(false)/>" Parlor ("<code>"message.received"</code>")"</label>
+            <label><input type="radio" name=format!("naming-{group}") prop:checked=move || classic.get() on:change=move |_| classic.set(true)/>" Classic ("<code>"new_message"</code>")"</label>
+        </fieldset>
+        <fieldset class="choices">
+            <legend>"Events"</legend>
+            <label><input type="radio" name=format!("events-{group}") prop:checked=move || all.get() on:change=move |_| all.set(true)/>" All events, including new ones"</label>
+            <label><input type="radio" name=format!("events-{group}") prop:checked=move || !all.get() on:change=move |_| all.set(false)/>" Only these:"</label>
+            <Show when=move || !all.get()>
+                <ul class="rows event-list">
+                    {events.clone().into_iter().map(|kind| {
+                        let name = kind.name.clone();
+                        let value = kind.name.clone();
+                        let shown = kind.name.clone();
+                        let classic_name = kind.classic_name.clone();
+                        let example = serde_json::to_string_pretty(&kind.example).unwrap_or_default();
+                        view! {
+                            <li>
+                                <label>
+                                    <input type="checkbox"
+                                        prop:checked=move || chosen.with(|list| list.contains(&name))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            chosen.update(|list| {
+                                                list.retain(|n| n != &value);
+                                                if on { list.push(value.clone()); }
+                                            });
+                                        }/>
+                                    " " <code>{move || if classic.get() { classic_name.clone().unwrap_or_else(|| shown.clone()) } else { shown.clone() }}</code>
+                                </label>
+                                <span class="muted">{kind.description}</span>
+                                <details>
+                                    <summary>"Example"</summary>
+                                    <pre><code>{example}</code></pre>
+                                </details>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </fieldset>
+    }
+}
+
+#[component]
+fn EndpointRow(
+    endpoint: Webhook,
+    update: ServerAction<UpdateWebhook>,
+    delete: ServerAction<DeleteWebhook>,
+    test: ServerAction<SendTestWebhook>,
+) -> impl IntoView {
+    let (toggle_id, delete_id, test_id) = (endpoint.id.clone(), endpoint.id.clone(), endpoint.id.clone());
+    let enabled = endpoint.enabled;
+    let confirm_url = endpoint.url.clone();
+    let (href, url, description) =
+        (format!("/webhooks/{}", endpoint.id), endpoint.url.clone(), endpoint.description.clone());
+    view! {
+        <tr data-testid="webhook-row">
+            <td>
+                <A href=href>{url}</A>
+                {(!description.is_empty()).then(|| view! { <div class="muted">{description}</div> })}
+            </td>
+            <td class="scopes">{events_summary(&endpoint.events)}</td>
+            <td><StatusBadge endpoint=endpoint.clone()/></td>
+            <td>{day(&endpoint.created_at)}</td>
+            <td class="actions">
+                <button type="button" class="secondary" disabled=!enabled
+                    on:click=move |_| { test.dispatch(SendTestWebhook { id: test_id.clone() }); }>
+                    "Send test"
+                </button>
+                <button type="button" class="secondary"
+                    on:click=move |_| {
+                        update.dispatch(UpdateWebhook {
+                            id: toggle_id.clone(),
+                            patch: wire::UpdateWebhook { enabled: Some(!enabled), ..Default::default() },
+                        });
+                    }>
+                    {if enabled { "Disable" } else { "Enable" }}
+                </button>
+                <button type="button" class="danger"
+                    on:click=move |_| {
+                        if confirm(&format!("Delete the endpoint {confirm_url} and its delivery log?")) {
+                            delete.dispatch(DeleteWebhook { id: delete_id.clone() });
+                        }
+                    }>
+                    "Delete"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn StatusBadge(endpoint: Webhook) -> impl IntoView {
+    if endpoint.enabled {
+        view! { <span class="badge succeeded">"enabled"</span> }.into_any()
+    } else {
+        view! {
+            <span class="badge failed">"disabled"</span>
+            {endpoint.disabled_reason.map(|why| view! { <div class="muted">{why}</div> })}
+        }
+        .into_any()
+    }
+}
+
+/// One endpoint: settings, secret rotation, test event, replay and the delivery log.
+#[component]
+pub fn WebhookPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let update = ServerAction::<UpdateWebhook>::new();
+    let rotate = ServerAction::<RotateWebhookSecret>::new();
+    let delete = ServerAction::<DeleteWebhook>::new();
+    let test = ServerAction::<SendTestWebhook>::new();
+    let redeliver = ServerAction::<RedeliverWebhook>::new();
+    let replay = ServerAction::<ReplayWebhook>::new();
+    let endpoint =
+        Resource::new(move || (id(), update.version().get(), rotate.version().get()), |(id, ..)| get_webhook(id));
+    let catalogue = Resource::new(|| (), |_| webhook_events());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if matches!(delete.value().get(), Some(Ok(()))) {
+            navigate("/webhooks", Default::default());
+        }
+    });
+    view! {
+        <p><A href="/webhooks">"← Webhooks"</A></p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || endpoint.get().map(|result| match result {
+                Ok(endpoint) => view! {
+                    <h1>"Webhook endpoint"</h1>
+                    <p class="lead"><code data-testid="webhook-url">{endpoint.url.clone()}</code></p>
+                    {move || rotate.value().get().and_then(Result::ok).and_then(|rotated| rotated.secret.clone().map(|secret| view! {
+                        <SecretReveal url=rotated.url.clone() secret=secret/>
+                    }))}
+                    <EndpointDetails endpoint=endpoint.clone() update=update rotate=rotate delete=delete test=test/>
+                    <Transition fallback=|| ()>
+                        {let endpoint = endpoint.clone(); move || catalogue.get().map(|result| match result {
+                            Ok(events) => view! { <EditWebhookForm endpoint=endpoint.clone() update=update events=events/> }.into_any(),
+                            Err(err) => error_view(err),
+                        })}
+                    </Transition>
+                }.into_any(),
+                Err(err) => error_view(err),
+            })}
+        </Transition>
+        // The log and the replay form stay mounted while the endpoint's details reload.
+        <Show when=move || !matches!(endpoint.get(), Some(Err(_)))>
+            <ReplayForm id=Signal::derive(id) replay=replay/>
+            <DeliveryLog id=Signal::derive(id) test=test redeliver=redeliver replay=replay/>
+        </Show>
+    }
+}
+
+#[component]
+fn EndpointDetails(
+    endpoint: Webhook,
+    update: ServerAction<UpdateWebhook>,
+    rotate: ServerAction<RotateWebhookSecret>,
+    delete: ServerAction<DeleteWebhook>,
+    test: ServerAction<SendTestWebhook>,
+) -> impl IntoView {
+    let overlap = RwSignal::new(86_400_i64);
+    let enabled = endpoint.enabled;
+    let (toggle_id, rotate_id, delete_id, test_id) =
+        (endpoint.id.clone(), endpoint.id.clone(), endpoint.id.clone(), endpoint.id.clone());
+    view! {
+        <section class="card" aria-labelledby="endpoint-details">
+            <h2 id="endpoint-details">"Details"</h2>
+            <dl class="details" data-testid="webhook-details">
+                <dt>"Status"</dt><dd><StatusBadge endpoint=endpoint.clone()/></dd>
+                <dt>"Description"</dt><dd>{if endpoint.description.is_empty() { "—".to_owned() } else { endpoint.description.clone() }}</dd>
+                <dt>"Events"</dt><dd>{events_summary(&endpoint.events)}</dd>
+                <dt>"Event names"</dt><dd>{if endpoint.naming == "classic" { "classic (new_message, …)" } else { "Parlor (message.received, …)" }}</dd>
+                <dt>"Failed attempts in a row"</dt><dd>{endpoint.failure_streak}</dd>
+                {endpoint.previous_secret_expires_at.clone().map(|until| view! {
+                    <dt>"Previous secret"</dt><dd>{format!("still signs until {}", when(&until))}</dd>
+                })}
+                <dt>"Created"</dt><dd>{when(&endpoint.created_at)}</dd>
+                <dt>"ID"</dt><dd><code>{endpoint.id}</code></dd>
+            </dl>
+            {action_error(test.value())}
+            {action_error(update.value())}
+            {action_error(rotate.value())}
+            {action_error(delete.value())}
+            <div class="toolbar wrap">
+                <button type="button" disabled=move || !enabled || test.pending().get()
+                    on:click=move |_| { test.dispatch(SendTestWebhook { id: test_id.clone() }); }>
+                    "Send test event"
+                </button>
+                <button type="button" class="secondary"
+                    on:click=move |_| {
+                        update.dispatch(UpdateWebhook {
+                            id: toggle_id.clone(),
+                            patch: wire::UpdateWebhook { enabled: Some(!enabled), ..Default::default() },
+                        });
+                    }>
+                    {if enabled { "Disable" } else { "Enable" }}
+                </button>
+                <label class="visually-hidden" for="rotate-overlap">"How long the current secret keeps signing"</label>
+                <select id="rotate-overlap" on:change=move |ev| overlap.set(event_target_value(&ev).parse().unwrap_or(86_400))>
+                    <option value="86400" selected=true>"old secret signs 24 h"</option>
+                    <option value="3600">"old secret signs 1 h"</option>
+                    <option value="604800">"old secret signs 7 days"</option>
+                    <option value="0">"old secret stops now"</option>
+                </select>
+                <button type="button" class="secondary"
+                    on:click=move |_| { rotate.dispatch(RotateWebhookSecret { id: rotate_id.clone(), overlap_seconds: overlap.get() }); }>
+                    "Rotate secret"
+                </button>
+                <button type="button" class="danger"
+                    on:click=move |_| {
+                        if confirm("Delete this endpoint and its delivery log?") {
+                            delete.dispatch(DeleteWebhook { id: delete_id.clone() });
+                        }
+                    }>
+                    "Delete"
+                </button>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn EditWebhookForm(
+    endpoint: Webhook,
+    update: ServerAction<UpdateWebhook>,
+    events: Vec<WebhookEventType>,
+) -> impl IntoView {
+    let url = RwSignal::new(endpoint.url.clone());
+    let description = RwSignal::new(endpoint.description.clone());
+    let classic = RwSignal::new(endpoint.naming == "classic");
+    let all = RwSignal::new(endpoint.events.iter().any(|e| e == "*"));
+    let chosen = RwSignal::new(endpoint.events.iter().filter(|e| *e != "*").cloned().collect::<Vec<String>>());
+    let problem = RwSignal::new(None::<String>);
+    let id = endpoint.id;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !all.get() && chosen.with(Vec::is_empty) {
+            problem.set(Some("Choose at least one event, or all events.".to_owned()));
+            return;
+        }
+        problem.set(None);
+        update.dispatch(UpdateWebhook {
+            id: id.clone(),
+            patch: wire::UpdateWebhook {
+                url: Some(url.get().trim().to_owned()),
+                events: Some(if all.get() { vec!["*".to_owned()] } else { chosen.get() }),
+                description: Some(description.get()),
+                naming: Some(if classic.get() { "classic" } else { "parlor" }.to_owned()),
+                enabled: None,
+            },
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="edit-webhook">
+            <h2 id="edit-webhook">"Settings"</h2>
+            <form class="form" on:submit=submit data-testid="edit-webhook-form">
+                <label for="edit-url">"URL"</label>
+                <input id="edit-url" type="url" required=true maxlength="2000"
+                    prop:value=url on:input=move |ev| url.set(event_target_value(&ev))/>
+                <label for="edit-description">"Description"</label>
+                <input id="edit-description" type="text" maxlength="500"
+                    prop:value=description on:input=move |ev| description.set(event_target_value(&ev))/>
+                <EventPicker events=events all=all chosen=chosen classic=classic group="edit"/>
+                {move || problem.get().map(|text| view! { <p class="error" role="alert">{text}</p> })}
+                <button type="submit" disabled=move || update.pending().get()>"Save changes"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn ReplayForm(id: Signal<String>, replay: ServerAction<ReplayWebhook>) -> impl IntoView {
+    let since = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        replay.dispatch(ReplayWebhook { id: id.get(), since: utc(&since.get()), until: utc(&until.get()) });
+    };
+    view! {
+        <section class="card" aria-labelledby="replay">
+            <h2 id="replay">"Replay events"</h2>
+            <p class="hint">"Sends again every subscribed event of a time range, including events missed while the endpoint was disabled."</p>
+            <form class="form" on:submit=submit data-testid="replay-form">
+                <label for="replay-since">"From (UTC)"</label>
+                <input id="replay-since" type="datetime-local" required=true
+                    prop:value=since on:input=move |ev| since.set(event_target_value(&ev))/>
+                <label for="replay-until">"Until (UTC, empty for now)"</label>
+                <input id="replay-until" type="datetime-local"
+                    prop:value=until on:input=move |ev| until.set(event_target_value(&ev))/>
+                {action_error(replay.value())}
+                {move || replay.value().get().and_then(Result::ok).map(|done| view! {
+                    <p class="notice" role="status">{format!("Queued {} deliveries.", done.queued)}</p>
+                })}
+                <button type="submit" disabled=move || replay.pending().get()>"Replay"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn DeliveryLog(
+    id: Signal<String>,
+    test: ServerAction<SendTestWebhook>,
+    redeliver: ServerAction<RedeliverWebhook>,
+    replay: ServerAction<ReplayWebhook>,
+) -> impl IntoView {
+    let status = RwSignal::new(String::new());
+    let tick = RwSignal::new(0_u32);
+    let log = Resource::new(
+        move || {
+            (
+                id.get(),
+                status.get(),
+                tick.get(),
+                test.version().get(),
+                redeliver.version().get(),
+                replay.version().get(),
+            )
+        },
+        |(id, status, ..)| webhook_deliveries(id, status, None),
+    );
+    // While a delivery is on its way, the log reads itself again every second.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let pending =
+            log.get().and_then(Result::ok).is_some_and(|page| page.data.iter().any(|d| d.delivery.status == "pending"));
+        if pending {
+            set_timeout(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(1));
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="delivery-log">
+            <h2 id="delivery-log">"Delivery log"</h2>
+            <div class="toolbar">
+                <label for="delivery-status">"Show"</label>
+                <select id="delivery-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="" selected=true>"every delivery"</option>
+                    <option value="pending">"pending"</option>
+                    <option value="succeeded">"succeeded"</option>
+                    <option value="failed">"failed"</option>
+                </select>
+                <button type="button" class="secondary" on:click=move |_| tick.update(|n| *n += 1)>"Refresh"</button>
+            </div>
+            {action_error(redeliver.value())}
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || log.get().map(|result| match result {
+                    Ok(page) if page.data.is_empty() => view! { <p>"No deliveries yet. Send a test event to see one."</p> }.into_any(),
+                    Ok(page) => view! {
+                        <div class="table-wrap">
+                            <table class="data" data-testid="delivery-table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Event"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Last response"</th>
+                                        <th scope="col">"Attempts"</th>
+                                        <th scope="col">"Created"</th>
+                                        <th scope="col">"Actions"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {page.data.into_iter().map(|delivery| view! {
+                                        <DeliveryRow endpoint_id=id.get_untracked() delivery=delivery redeliver=redeliver/>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        {page.has_more.then(|| view! { <p class="hint">{format!("Showing the {} newest deliveries.", crate::api::webhooks::DELIVERY_PAGE)}</p> })}
+                    }.into_any(),
+                    Err(err) => error_view(err),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn DeliveryRow(
+    endpoint_id: String,
+    delivery: DeliveryLogEntry,
+    redeliver: ServerAction<RedeliverWebhook>,
+) -> impl IntoView {
+    let DeliveryLogEntry { delivery, payload, attempts } = delivery;
+    let last = attempts.last().cloned();
+    let last_response = match &last {
+        Some(attempt) => match (attempt.status_code, &attempt.error) {
+            (Some(code), _) => format!("HTTP {code} in {} ms", attempt.latency_ms),
+            (None, Some(error)) => format!("{error} after {} ms", attempt.latency_ms),
+            (None, None) => format!("no answer after {} ms", attempt.latency_ms),
+        },
+        None => "not sent yet".to_owned(),
+    };
+    let payload = serde_json::to_string_pretty(&payload).unwrap_or_default();
+    let delivery_id = delivery.id.clone();
+    let count = attempts.len();
+    view! {
+        <tr data-testid="delivery-row" data-status=delivery.status>
+            <td><code>{delivery.event.clone()}</code><div class="muted"><code>{delivery.id.clone()}</code></div></td>
+            <td>
+                <span class=format!("badge {}", delivery.status) data-testid="delivery-status">{delivery.status.clone()}</span>
+                {delivery.next_attempt_at.clone().map(|at| view! { <div class="muted">{format!("next try {}", when(&at))}</div> })}
+            </td>
+            <td>{last_response}</td>
+            <td>
+                <details>
+                    <summary data-testid="delivery-attempts">{format!("{count} attempt{}", if count == 1 { "" } else { "s" })}</summary>
+                    <ol class="attempts">
+                        {attempts.into_iter().map(|attempt| view! {
+                            <li>
+                                {format!("{} · {} · {} ms", when(&attempt.started_at),
+                                    attempt.status_code.map_or_else(|| attempt.error.clone().unwrap_or_else(|| "no answer".to_owned()), |c| format!("HTTP {c}")),
+                                    attempt.latency_ms)}
+                                {attempt.response_snippet.map(|snippet| view! { <pre><code>{snippet}</code></pre> })}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                    <p class="hint">"Payload"</p>
+                    <pre><code>{payload}</code></pre>
+                </details>
+            </td>
+            <td>{when(&delivery.created_at)}</td>
+            <td class="actions">
+                <button type="button" class="secondary" disabled=move || redeliver.pending().get()
+                    on:click=move |_| { redeliver.dispatch(RedeliverWebhook { id: endpoint_id.clone(), delivery_id: delivery_id.clone() }); }>
+                    "Redeliver"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+fn events_summary(events: &[String]) -> String {
+    if events.iter().any(|e| e == "*") { "all events".to_owned() } else { events.join(", ") }
+}
+
+/// The date part of an RFC 3339 time.
+fn day(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+}
+
+/// An RFC 3339 time to the second, in UTC, as people read it.
+fn when(rfc3339: &str) -> String {
+    format!("{} UTC", rfc3339.get(..19).unwrap_or(rfc3339).replace('T', " "))
+}
+
+/// A `datetime-local` input's value (`2026-04-12T14:30`), read as UTC, in RFC 3339; empty stays
+/// empty.
+fn utc(local: &str) -> String {
+    match local.trim() {
+        "" => String::new(),
+        text if text.len() == 16 => format!("{text}:00Z"),
+        text if text.len() == 19 => format!("{text}Z"),
+        text => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetime_local_values_are_read_as_utc() {
+        assert_eq!(utc("2026-04-12T14:30"), "2026-04-12T14:30:00Z");
+        assert_eq!(utc("2026-04-12T14:30:05"), "2026-04-12T14:30:05Z");
+        assert_eq!(utc(" "), "");
+        assert_eq!(when("2026-04-12T14:30:05.123Z"), "2026-04-12 14:30:05 UTC");
+    }
+}
