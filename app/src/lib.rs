@@ -16,9 +16,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::nav::TopBar;
+use crate::pages::webhooks::{WebhookPage, WebhooksPage};
+use crate::pages::{chatbot::ChatbotPage, chatbots::ChatbotsPage, inbox::InboxPage};
 use crate::pages::{
-    dashboard::DashboardPage, home::HomePage, invite::InvitePage, keys::KeysPage, not_found::NotFound,
-    sign_in::SignInPage, sign_up::SignUpPage, team::TeamPage, usage::UsagePage,
+    dashboard::DashboardPage, home::HomePage, invite::InvitePage, keys::KeysPage, knowledge::KnowledgePage,
+    not_found::NotFound, sign_in::SignInPage, sign_up::SignUpPage, team::TeamPage, usage::UsagePage,
 };
 
 /// Facts about the running server that the portal shows; the server provides them as context.
@@ -75,9 +77,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignInPage/>
                     <Route path=path!("/sign-up") view=SignUpPage/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/chatbots") view=ChatbotsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/chatbots/:id") view=ChatbotPage ssr=SsrMode::Async/>
+                    <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/inbox/:id") view=InboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/keys") view=KeysPage ssr=SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                     <Route path=path!("/usage") view=UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/knowledge") view=KnowledgePage ssr=SsrMode::Async/>
+                    <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/webhooks/:id") view=WebhookPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -689,7 +689,7 @@ pub struct WebhookDelivery {
     pub event: String,
     /// `pending`, `succeeded` or `failed` (no attempts left, or the receiver answered 410).
     pub status: String,
-    pub attempts: i64,
+    pub attempt_count: i64,
     pub next_attempt_at: Option<String>,
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,

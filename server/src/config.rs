@@ -86,6 +86,17 @@ pub struct Config {
     #[arg(long, env = "PARLOR_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<Secret>,
 
+    /// The mail server for invitation e-mails, as a URL: `smtps://user:pass@mail.example.com`
+    /// (TLS), `smtp://user:pass@mail.example.com:587?tls=required` (STARTTLS), or plain
+    /// `smtp://host:port` for a relay on the same network. Unset: invitations are links that the
+    /// portal shows for the owner to pass on.
+    #[arg(long, env = "PARLOR_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// The sender of Parlor's e-mails, such as `Parlor <parlor@example.com>`.
+    #[arg(long, env = "PARLOR_MAIL_FROM", default_value = "Parlor <parlor@localhost>")]
+    pub mail_from: String,
+
     /// Private address ranges that outbound requests (webhooks, fetched pages) may reach anyway,
     /// comma-separated, such as `10.20.0.0/16` for an intranet receiver. Empty: public only.
     #[arg(long, env = "PARLOR_OUTBOUND_ALLOW", default_value = "")]
@@ -233,6 +244,8 @@ impl Config {
             model_prices: String::new(),
             conversation_idle: "30m".to_owned(),
             secret_key: None,
+            smtp_url: None,
+            mail_from: "Parlor <parlor@localhost>".to_owned(),
             outbound_allow: String::new(),
             webhook_timeout_secs: 15,
             webhook_retry_schedule: "5s,5m,30m,2h,5h,10h,10h".to_owned(),

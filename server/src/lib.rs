@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod keys;
 pub mod knowledge;
 pub mod leads;
+pub mod mail;
 pub mod outbound;
 pub mod portal;
 pub mod ratelimit;
@@ -99,7 +100,8 @@ pub async fn run_with_model(
 
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
-    let state = AppState::new(config.clone(), db.clone(), chat, &public_url, plans, webhooks);
+    let mailer = mail::Mailer::from_config(&config)?;
+    let state = AppState::new(config.clone(), db.clone(), chat, &public_url, plans, webhooks, mailer);
     let app = router::build(state);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -142,11 +142,18 @@ pub fn build(state: AppState) -> Router {
 
     let widget_assets = portal::widget_assets(&state.config).layer(cors(&[]));
 
+    // The portal's file upload is a plain form post (larger than a server function's body may
+    // be), with the same cross-site refusal as every other portal action.
+    let portal_upload = Router::new()
+        .route("/portal/knowledge/upload", post(portal::knowledge::upload_knowledge_file).layer(upload_limit))
+        .route_layer(middleware::from_fn(portal::refuse_cross_site_requests));
+
     Router::new()
         .merge(public_api)
         .merge(widget_api)
         .merge(health)
         .merge(widget_assets)
+        .merge(portal_upload)
         .merge(portal::routes(&state))
         .layer(middleware::map_response(json_method_not_allowed))
         .layer(middleware::map_response(withhold_cors_from_refused_origins))

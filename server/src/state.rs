@@ -26,6 +26,8 @@ pub struct AppState {
     /// Wakes live conversation streams (agents' replies, status changes).
     pub updates: crate::conversations::Updates,
     pub suggestions: crate::suggestions::Suggestions,
+    /// Sends invitation e-mails when a mail server is configured.
+    pub mailer: crate::mail::Mailer,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
         public_url: &str,
         plans: Vec<Plan>,
         webhooks: Webhooks,
+        mailer: crate::mail::Mailer,
     ) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parlor")
@@ -63,6 +66,7 @@ impl AppState {
             webhooks,
             updates: crate::conversations::Updates::default(),
             suggestions: crate::suggestions::Suggestions::default(),
+            mailer,
         }
     }
 

@@ -59,11 +59,14 @@ pub struct PendingInvite {
     pub expires_at: String,
 }
 
-/// A new invitation: the link is shown once, for the owner to pass on.
+/// A new invitation: the link is shown once, for the owner to pass on, and e-mailed when the
+/// server can send e-mail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InviteCreated {
     pub email: String,
     pub url: String,
+    /// Whether the link was e-mailed too (only when the server has a mail server).
+    pub emailed: bool,
 }
 
 /// What an invitation link offers.

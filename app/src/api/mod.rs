@@ -6,8 +6,12 @@
 //! or parses cookies, and the server's domain never sees Leptos.
 
 pub mod account;
+pub mod chatbots;
+pub mod inbox;
 pub mod keys;
+pub mod knowledge;
 pub mod usage;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 

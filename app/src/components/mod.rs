@@ -24,3 +24,17 @@ where
 {
     move || value.get().and_then(Result::err).map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
 }
+
+/// Asks the person to confirm a destructive action; on the server nothing is asked (and
+/// nothing is done).
+pub fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(message).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        false
+    }
+}

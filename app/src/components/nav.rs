@@ -23,7 +23,11 @@ pub fn TopBar() -> impl IntoView {
                         view! {
                             <nav aria-label="Workspace">
                                 <A href="/dashboard">"Dashboard"</A>
+                                <A href="/chatbots">"Chatbots"</A>
+                                <A href="/inbox">"Inbox"</A>
+                                <A href="/knowledge">"Knowledge"</A>
                                 <A href="/keys">"API Keys"</A>
+                                <A href="/webhooks">"Webhooks"</A>
                                 <A href="/usage">"Usage"</A>
                                 <A href="/team">"Team"</A>
                             </nav>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::keys::{CreateKey, RevokeKey, RollKey, list_keys};
 use crate::components::copy::CopyButton;
-use crate::components::{action_error, error_view};
+use crate::components::{action_error, confirm, error_view};
 use crate::wire::{API_SCOPES, ApiKey, CreateApiKey};
 
 #[component]
@@ -157,8 +157,8 @@ fn KeyRow(key: ApiKey, roll: ServerAction<RollKey>, revoke: ServerAction<RevokeK
     view! {
         <tr data-testid="key-row">
             <td>{key.name.clone()}</td>
-            <td><code>{format!("{}…{}", key.prefix, key.last_four)}</code></td>
-            <td class="scopes">{key.scopes.join(", ")}</td>
+            <td class="nowrap"><code>{format!("{}…{}", key.prefix, key.last_four)}</code></td>
+            <td class="scopes">{scope_summary(&key.scopes)}</td>
             <td>{if key.allowed_origins.is_empty() { "any".to_owned() } else { key.allowed_origins.join(", ") }}</td>
             <td>{day(&key.created_at)}</td>
             <td>{key.last_used_at.as_deref().map_or_else(|| "never".to_owned(), day)}</td>
@@ -188,20 +188,16 @@ fn KeyRow(key: ApiKey, roll: ServerAction<RollKey>, revoke: ServerAction<RevokeK
     }
 }
 
+/// Scopes as the table shows them: every scope in two words, otherwise the list.
+fn scope_summary(scopes: &[String]) -> String {
+    if API_SCOPES.iter().all(|scope| scopes.iter().any(|s| s == scope)) {
+        "all scopes".to_owned()
+    } else {
+        scopes.join(", ")
+    }
+}
+
 /// The date part of an RFC 3339 time.
 fn day(rfc3339: &str) -> String {
     rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
-}
-
-/// Asks the person to confirm a destructive action; on the server nothing is asked.
-fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        window().confirm_with_message(message).unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        false
-    }
 }

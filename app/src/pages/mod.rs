@@ -1,11 +1,16 @@
 //! One module per portal page.
 
+pub mod chatbot;
+pub mod chatbots;
 pub mod dashboard;
 pub mod home;
+pub mod inbox;
 pub mod invite;
 pub mod keys;
+pub mod knowledge;
 pub mod not_found;
 pub mod sign_in;
 pub mod sign_up;
 pub mod team;
 pub mod usage;
+pub mod webhooks;

@@ -66,7 +66,11 @@ pub fn TeamPage() -> impl IntoView {
                                 let url = created.url.clone();
                                 view! {
                                     <div class="reveal" role="status" data-testid="invite-link">
-                                        <p>"Send this link to " <strong>{created.email}</strong> ". It works once, for 7 days, and is not shown again."</p>
+                                        <p>
+                                            {if created.emailed { "We e-mailed this link to " } else { "Send this link to " }}
+                                            <strong>{created.email}</strong>
+                                            ". It works once, for 7 days, and is not shown again here."
+                                        </p>
                                         <div class="secret-row">
                                             <code>{created.url}</code>
                                             <CopyButton text=Signal::derive(move || url.clone())/>

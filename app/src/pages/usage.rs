@@ -37,6 +37,9 @@ fn Overview(overview: UsageOverview) -> impl IntoView {
             <p class="totals" data-testid="usage-totals">
                 {format!("{} requests · {} tokens · ${:.4} · plan {}", overview.total_requests, overview.total_tokens, overview.total_cost, overview.plan)}
             </p>
+            {(overview.total_requests == 0).then(|| view! {
+                <p class="muted">"No chat requests in this period yet. They appear here as your visitors and your API calls chat."</p>
+            })}
             <BarChart days=overview.days/>
         </section>
         <section class="card" aria-labelledby="key-limits">

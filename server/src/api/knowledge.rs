@@ -24,12 +24,12 @@ use crate::ratelimit::{self, Limits};
 use crate::state::AppState;
 
 /// Pages a scrape learns from when the request does not say.
-const DEFAULT_MAX_PAGES: u32 = 50;
+pub(crate) const DEFAULT_MAX_PAGES: u32 = 50;
 /// Link depth a scrape follows when the request does not say, and the most it may ask for.
-const DEFAULT_MAX_DEPTH: u32 = 2;
+pub(crate) const DEFAULT_MAX_DEPTH: u32 = 2;
 const MAX_DEPTH: u32 = 5;
 
-fn source_json(source: &Source) -> wire::KnowledgeSource {
+pub(crate) fn source_json(source: &Source) -> wire::KnowledgeSource {
     wire::KnowledgeSource {
         id: source.id.clone(),
         object: "knowledge_source".into(),
@@ -80,15 +80,16 @@ pub fn check_limits(config: &crate::Config) -> Result<(), Error> {
     Ok(())
 }
 
-/// Counts one request of `action` for the caller's key against `limit`; 429 with Retry-After
+/// Counts one request of `action` by `who` (an API key's id, or `account:<id>` in the portal)
+/// against `limit`; 429 with Retry-After
 /// when it is used up. The shared GCRA store limits per minute, so the clock is scaled: with a
 /// five-minute period one "minute" of the limiter lasts five minutes. The bucket is this
 /// limit's own, so the scaled times never mix with real ones.
-async fn limit(state: &AppState, caller: &Principal, action: &str, limit: WindowLimit) -> Result<(), Error> {
+async fn limit(state: &AppState, who: &str, action: &str, limit: WindowLimit) -> Result<(), Error> {
     let limits = Limits { per_second: None, per_minute: Some(limit.count), per_day: None };
     let scale = limit.period_secs as f64 / 60.0;
     let now = (ratelimit::now_micros() as f64 / scale) as i64;
-    let bucket = format!("knowledge-{action}:{}", caller.key_id);
+    let bucket = format!("knowledge-{action}:{who}");
     let decision = ratelimit::check(&state.db, &bucket, &limits, now).await?;
     if decision.allowed {
         return Ok(());
@@ -104,14 +105,14 @@ async fn limit(state: &AppState, caller: &Principal, action: &str, limit: Window
     })
 }
 
-async fn limit_scrapes(state: &AppState, caller: &Principal) -> Result<(), Error> {
+pub(crate) async fn limit_scrapes(state: &AppState, who: &str) -> Result<(), Error> {
     let window = WindowLimit::parse(&state.config.knowledge_scrape_limit, "PARLOR_KNOWLEDGE_SCRAPE_LIMIT")?;
-    limit(state, caller, "scrape", window).await
+    limit(state, who, "scrape", window).await
 }
 
-async fn limit_uploads(state: &AppState, caller: &Principal) -> Result<(), Error> {
+pub(crate) async fn limit_uploads(state: &AppState, who: &str) -> Result<(), Error> {
     let window = WindowLimit::parse(&state.config.knowledge_upload_limit, "PARLOR_KNOWLEDGE_UPLOAD_LIMIT")?;
-    limit(state, caller, "upload", window).await
+    limit(state, who, "upload", window).await
 }
 
 /// `POST /api/knowledge`: adds a Q&A pair or a text (searchable at once, 201), a page to fetch
@@ -142,7 +143,7 @@ pub async fn create_knowledge(
                     .map_err(|_| Error::Validation("a PDF or DOCX document's content must be base64".into()))?,
                 _ => content.as_bytes().to_vec(),
             };
-            limit_uploads(&state, &caller).await?;
+            limit_uploads(&state, &caller.key_id).await?;
             let source = learn_file(&state, &chatbot, file_name, format, bytes).await?;
             return Ok((StatusCode::CREATED, Json(source_json(&source))));
         }
@@ -161,7 +162,7 @@ fn unsupported(file_name: &str) -> Error {
 }
 
 /// Checks a URL (refusing private addresses now, with the reason), then adds the source and
-/// queues its job.
+/// queues its job: 202 with the source.
 async fn start_fetch(
     state: &AppState,
     caller: &Principal,
@@ -169,17 +170,30 @@ async fn start_fetch(
     kind: &str,
     params: JobParams,
 ) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
+    let source = queue_fetch(state, &caller.key_id, chatbot, kind, params).await?;
+    Ok((StatusCode::ACCEPTED, Json(source_json(&source))))
+}
+
+/// Checks a URL and queues its fetch (`url`) or crawl (`scrape`), counted against `who`'s
+/// scrape limit. The API and the portal both start fetches here.
+pub(crate) async fn queue_fetch(
+    state: &AppState,
+    who: &str,
+    chatbot: &Chatbot,
+    kind: &str,
+    params: JobParams,
+) -> Result<Source, Error> {
     if params.url.trim().is_empty() {
         return Err(Error::Validation("the URL to learn from is missing".into()));
     }
     let policy = OutboundPolicy::parse(&state.config.outbound_allow)?;
     let url = outbound::check_user_url(&policy, &params.url).await?;
-    limit_scrapes(state, caller).await?;
+    limit_scrapes(state, who).await?;
     let params = JobParams { url: url.to_string(), ..params };
     let source = jobs::create_fetch_source(&state.db, &chatbot.id, kind, &params).await?;
     state.chat.knowledge().wake_jobs();
     tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, url = %params.url, kind, "knowledge fetch queued");
-    Ok((StatusCode::ACCEPTED, Json(source_json(&source))))
+    Ok(source)
 }
 
 /// `POST /api/knowledge/scrape`: learns from a site, following same-site links from a page up
@@ -249,13 +263,13 @@ pub async fn upload_knowledge(
     let format = Format::detect(&name, content_type.as_deref())
         .filter(|f| *f != Format::Html)
         .ok_or_else(|| unsupported(&name))?;
-    limit_uploads(&state, &caller).await?;
+    limit_uploads(&state, &caller.key_id).await?;
     let source = learn_file(&state, &chatbot, &name, format, bytes).await?;
     Ok((StatusCode::CREATED, Json(source_json(&source))))
 }
 
 /// Reads a file in the isolated extractor and stores it as a ready source.
-async fn learn_file(
+pub(crate) async fn learn_file(
     state: &AppState,
     chatbot: &Chatbot,
     file_name: &str,
@@ -376,7 +390,7 @@ pub async fn refresh_knowledge(
 ) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
     caller.require(Scope::KnowledgeWrite)?;
     let source = knowledge::find_source(&state.db, &caller.workspace_id, &id).await?;
-    limit_scrapes(&state, &caller).await?;
+    limit_scrapes(&state, &caller.key_id).await?;
     let source = jobs::refresh(&state.db, &source).await?;
     state.chat.knowledge().wake_jobs();
     Ok((StatusCode::ACCEPTED, Json(source_json(&source))))

@@ -27,6 +27,7 @@ pub struct Accounts {
     /// `Secure` on the cookie when the portal is served over TLS.
     secure: bool,
     public_url: String,
+    mailer: crate::mail::Mailer,
 }
 
 impl Accounts {
@@ -35,6 +36,7 @@ impl Accounts {
             db: state.db.clone(),
             secure: state.server_info.public_url.starts_with("https://"),
             public_url: state.server_info.public_url.clone(),
+            mailer: state.mailer.clone(),
         }
     }
 
@@ -176,7 +178,26 @@ impl AccountBackend for Accounts {
         let role = Role::parse(&role).map_err(portal_error)?;
         let (invite, token) = accounts::invite(&self.db, &viewer, &email, role).await.map_err(portal_error)?;
         tracing::info!(invite_id = %invite.id, workspace_id = %viewer.workspace_id, "member invited");
-        Ok(InviteCreated { email: invite.email, url: format!("{}/invite/{}", self.public_url, token.expose()) })
+        let url = format!("{}/invite/{}", self.public_url, token.expose());
+        let body = format!(
+            "{} invited you to join the workspace \"{}\" on Parlor as {}.\n\n\
+             Open this link within {} days to accept:\n{url}\n\n\
+             If you did not expect this invitation, ignore this e-mail.\n",
+            viewer.email,
+            viewer.workspace_name,
+            invite.role,
+            accounts::INVITE_DAYS
+        );
+        let subject = format!("Join {} on Parlor", viewer.workspace_name);
+        // A mail server that fails must not lose the invitation: the owner still gets the link.
+        let emailed = match self.mailer.send(&invite.email, &subject, body).await {
+            Ok(sent) => sent,
+            Err(err) => {
+                tracing::warn!(invite_id = %invite.id, error = ?err, "the invitation e-mail could not be sent");
+                false
+            }
+        };
+        Ok(InviteCreated { email: invite.email, url, emailed })
     }
 
     async fn revoke_invite(&self, req: &RequestInfo, id: String) -> Result<(), PortalError> {

@@ -6,8 +6,12 @@
 //! with the request's session token and client address.
 
 mod account;
+mod chatbots;
+mod inbox;
 mod keys;
+pub mod knowledge;
 mod usage;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,8 +26,12 @@ use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use parlor_app::api::RequestInfo;
 use parlor_app::api::account::AccountBackend;
+use parlor_app::api::chatbots::ChatbotsBackend;
+use parlor_app::api::inbox::InboxBackend;
 use parlor_app::api::keys::KeysBackend;
+use parlor_app::api::knowledge::KnowledgeBackend;
 use parlor_app::api::usage::UsageBackend;
+use parlor_app::api::webhooks::WebhooksBackend;
 use parlor_app::{App, shell};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -39,13 +47,21 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let info = state.server_info.clone();
     let accounts: Arc<dyn AccountBackend> = Arc::new(account::Accounts::new(state));
     let keys: Arc<dyn KeysBackend> = Arc::new(keys::Keys::new(state));
+    let knowledge: Arc<dyn KnowledgeBackend> = Arc::new(knowledge::Knowledge::new(state));
+    let chatbots: Arc<dyn ChatbotsBackend> = Arc::new(chatbots::Chatbots::new(state));
+    let inbox: Arc<dyn InboxBackend> = Arc::new(inbox::Inbox::new(state));
     let usage: Arc<dyn UsageBackend> = Arc::new(usage::Usage::new(state));
+    let webhooks: Arc<dyn WebhooksBackend> = Arc::new(webhooks::Webhooks::new(state));
     let context = move || {
         provide_context(info.clone());
         provide_context(use_context::<Parts>().map(|parts| request_info(&parts)).unwrap_or_default());
         provide_context(accounts.clone());
         provide_context(keys.clone());
+        provide_context(knowledge.clone());
+        provide_context(chatbots.clone());
+        provide_context(inbox.clone());
         provide_context(usage.clone());
+        provide_context(webhooks.clone());
     };
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
@@ -57,8 +73,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 
 /// The session token from the `Cookie` header and the client's address.
 fn request_info(parts: &Parts) -> RequestInfo {
-    let session = parts
-        .headers
+    request_info_of(&parts.headers, &parts.extensions)
+}
+
+fn request_info_of(headers: &HeaderMap, extensions: &axum::http::Extensions) -> RequestInfo {
+    let session = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
@@ -66,7 +85,7 @@ fn request_info(parts: &Parts) -> RequestInfo {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned());
-    let client_ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+    let client_ip = extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
     RequestInfo { session, client_ip }
 }
 
@@ -74,7 +93,7 @@ fn request_info(parts: &Parts) -> RequestInfo {
 /// request comes from the portal's own pages, by `Sec-Fetch-Site: same-origin` or, from browsers
 /// that do not send it, an `Origin` whose host is the one requested. Together with the session
 /// cookie's `SameSite=Lax`, a page of another site can neither read nor change anything.
-async fn refuse_cross_site_requests(request: Request, next: Next) -> Response {
+pub async fn refuse_cross_site_requests(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) || is_same_origin(request.headers()) {
         return next.run(request).await;
     }

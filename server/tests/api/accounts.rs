@@ -3,41 +3,16 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{PORTAL_PASSWORD as PASSWORD, TestApp, session_cookie};
 use crate::on_both_backends;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-/// Calls a portal server function as the portal's own page does: a form post with `Origin`.
+/// Calls a portal server function as the portal's own page does.
 async fn call(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url(&format!("/portal/fn/{name}")))
-        .header("origin", app.base.clone())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(form).unwrap());
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    request.send().await.unwrap()
-}
-
-/// The `name=value` part of the session cookie that a response sets.
-fn session_cookie(response: &reqwest::Response) -> String {
-    let header = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|v| v.starts_with("parlor_session="))
-        .expect("a session cookie");
-    header.split(';').next().unwrap().to_owned()
+    app.portal_call(name, form, cookie).await
 }
 
 async fn sign_up(app: &TestApp, email: &str) -> String {
-    let response = call(app, "sign_up", &[("email", email), ("password", PASSWORD), ("workspace", "")], None).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    session_cookie(&response)
+    app.portal_sign_up(email).await
 }
 
 async fn viewer(app: &TestApp, cookie: &str) -> Value {
@@ -239,4 +214,124 @@ on_both_backends! {
 async fn response_cookie_absent(app: &TestApp) -> bool {
     let response = call(app, "sign_in", &[("email", "dana@example.com"), ("password", PASSWORD)], None).await;
     response.status() == 429 && response.headers().get("set-cookie").is_none()
+}
+
+/// A mail server on 127.0.0.1 that speaks enough SMTP (RFC 5321) for a client to deliver, and
+/// keeps every message it accepts.
+struct FakeSmtp {
+    port: u16,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FakeSmtp {
+    async fn start() -> FakeSmtp {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write.write_all(b"220 fake.test ESMTP\r\n").await.unwrap();
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(body) = data.as_mut() {
+                            if line == "." {
+                                kept.lock().unwrap().push(std::mem::take(body));
+                                data = None;
+                                write.write_all(b"250 2.0.0 queued\r\n").await.unwrap();
+                            } else {
+                                body.push_str(&line);
+                                body.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" => b"250-fake.test\r\n250 8BITMIME\r\n",
+                            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 ok\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 end with <CRLF>.<CRLF>\r\n"
+                            }
+                            "QUIT" => {
+                                write.write_all(b"221 2.0.0 bye\r\n").await.unwrap();
+                                break;
+                            }
+                            _ => b"502 5.5.2 not implemented\r\n",
+                        };
+                        write.write_all(reply).await.unwrap();
+                    }
+                });
+            }
+        });
+        FakeSmtp { port, messages }
+    }
+}
+
+async fn invitation_is_emailed(backend: crate::helpers::Backend) {
+    let smtp = FakeSmtp::start().await;
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let Some(app) = crate::helpers::spawn_app_with(backend, move |config| {
+        config.smtp_url = Some(parlor_server::config::Secret::new(url));
+        config.mail_from = "Parlor <parlor@example.com>".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let owner = sign_up(&app, "owner@example.com").await;
+    let created: Value = call(&app, "invite_member", &[("email", "sam@example.com"), ("role", "member")], Some(&owner))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["emailed"], true);
+    let link = created["url"].as_str().unwrap().to_owned();
+    let messages = smtp.messages.lock().unwrap().clone();
+    assert_eq!(messages.len(), 1);
+    let mail = &messages[0];
+    assert!(mail.contains("To: sam@example.com"), "{mail}");
+    assert!(mail.contains("From: Parlor <parlor@example.com>"), "{mail}");
+    assert!(mail.contains("owner@example.com invited you"), "{mail}");
+    // Long lines may be folded by the quoted-printable encoding; the token itself never is.
+    let token = link.rsplit('/').next().unwrap();
+    assert!(mail.replace("=\n", "").contains(token), "the e-mail carries the link: {mail}");
+}
+
+async fn a_failing_mail_server_still_gives_the_owner_the_link(backend: crate::helpers::Backend) {
+    // A port that nothing listens on: the mail server is down.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let Some(app) = crate::helpers::spawn_app_with(backend, move |config| {
+        config.smtp_url = Some(parlor_server::config::Secret::new(format!("smtp://127.0.0.1:{closed}")));
+    })
+    .await
+    else {
+        return;
+    };
+    let owner = sign_up(&app, "owner@example.com").await;
+    let response = call(&app, "invite_member", &[("email", "sam@example.com"), ("role", "member")], Some(&owner)).await;
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["emailed"], false);
+    assert!(created["url"].as_str().unwrap().contains("/invite/"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_is_emailed_when_a_mail_server_is_configured_on_sqlite() {
+    invitation_is_emailed(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_is_emailed_when_a_mail_server_is_configured_on_postgres() {
+    invitation_is_emailed(crate::helpers::Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_mail_server_still_gives_the_owner_the_link_on_sqlite() {
+    a_failing_mail_server_still_gives_the_owner_the_link(crate::helpers::Backend::Sqlite).await;
 }

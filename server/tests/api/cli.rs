@@ -33,6 +33,8 @@ fn help_lists_the_commands_and_every_setting() {
         "PARLOR_TRUST_PROXY",
         "PARLOR_MODEL_PRICES",
         "PARLOR_SECRET_KEY",
+        "PARLOR_SMTP_URL",
+        "PARLOR_MAIL_FROM",
         "PARLOR_CONVERSATION_IDLE",
         "PARLOR_MAX_MESSAGE_CHARS",
         "PARLOR_OUTBOUND_ALLOW",

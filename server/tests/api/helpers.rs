@@ -273,6 +273,59 @@ impl TestApp {
     }
 }
 
+/// The password portal tests sign up with.
+pub const PORTAL_PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Calls a portal server function as the portal's own page does: a form post with `Origin`
+    /// and, when given, the session cookie.
+    pub async fn portal_call(&self, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/portal/fn/{name}")))
+            .header("origin", self.base.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).expect("form"));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("send")
+    }
+
+    /// Calls a portal server function whose input is JSON.
+    pub async fn portal_call_json(&self, name: &str, body: serde_json::Value, cookie: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/portal/fn/{name}")))
+            .header("origin", self.base.clone())
+            .header("cookie", cookie)
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
+    }
+
+    /// Signs up a new account (with a workspace of its own) and returns its session cookie.
+    pub async fn portal_sign_up(&self, email: &str) -> String {
+        let form = [("email", email), ("password", PORTAL_PASSWORD), ("workspace", "")];
+        let response = self.portal_call("sign_up", &form, None).await;
+        assert_eq!(response.status(), 200, "sign-up failed");
+        session_cookie(&response)
+    }
+}
+
+/// The `name=value` part of the session cookie that a response sets.
+pub fn session_cookie(response: &reqwest::Response) -> String {
+    let header = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("parlor_session="))
+        .expect("a session cookie")
+        .to_owned();
+    header.split(';').next().unwrap_or_default().to_owned()
+}
+
 /// Reads a whole SSE response into its events.
 pub async fn read_events(response: reqwest::Response) -> Vec<SseEvent> {
     use futures::StreamExt;
