@@ -51,7 +51,8 @@ impl LiveStream {
     }
 }
 
-async fn widget_chat(app: &TestApp, bot: &str, message: &str, conversation: Option<&str>) -> Value {
+/// A visitor's message through the widget, answered as JSON.
+pub(crate) async fn widget_chat(app: &TestApp, bot: &str, message: &str, conversation: Option<&str>) -> Value {
     let mut body = json!({"message": message, "stream": false});
     if let Some(id) = conversation {
         body["conversation_id"] = json!(id);

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::handoff::widget_chat;
 use crate::helpers::{TestApp, read_events};
 use crate::on_both_backends;
 
@@ -26,24 +27,6 @@ async fn create_in_portal(app: &TestApp, cookie: &str, name: &str) -> Value {
     let response =
         call_json(app, "create_chatbot", json!({"chatbot": {"name": name, "website": "https://shop.example"}}), cookie)
             .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    response.json().await.unwrap()
-}
-
-/// A visitor's message through the widget, answered as JSON.
-async fn widget_chat(app: &TestApp, bot: &str, message: &str, conversation: Option<&str>) -> Value {
-    let mut body = json!({"message": message, "stream": false});
-    if let Some(id) = conversation {
-        body["conversation_id"] = json!(id);
-    }
-    let response = app
-        .client
-        .post(app.url(&format!("/widget/v1/chatbots/{bot}/chat")))
-        .header("origin", "https://shop.example")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     response.json().await.unwrap()
 }

@@ -11,31 +11,12 @@ use crate::helpers::TestApp;
 use crate::on_both_backends;
 use crate::webhooks::Receiver;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-/// Calls a portal server function as the portal's own page does: a form post with `Origin`.
 async fn call(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: &str) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/portal/fn/{name}")))
-        .header("origin", app.base.clone())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie)
-        .body(serde_urlencoded::to_string(form).unwrap())
-        .send()
-        .await
-        .unwrap()
+    app.portal_call(name, form, Some(cookie)).await
 }
 
-/// Calls a portal server function whose input is JSON.
 async fn call_json(app: &TestApp, name: &str, body: Value, cookie: &str) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/portal/fn/{name}")))
-        .header("origin", app.base.clone())
-        .header("cookie", cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.portal_call_json(name, body, cookie).await
 }
 
 async fn ok_json(response: reqwest::Response) -> Value {
@@ -45,27 +26,8 @@ async fn ok_json(response: reqwest::Response) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Signs up a new account with a workspace of its own; returns the session cookie.
 async fn sign_up(app: &TestApp, email: &str) -> String {
-    let form = [("email", email), ("password", PASSWORD), ("workspace", "")];
-    let response = app
-        .client
-        .post(app.url("/portal/fn/sign_up"))
-        .header("origin", app.base.clone())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(form).unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let header = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|v| v.starts_with("parlor_session="))
-        .expect("a session cookie");
-    header.split(';').next().unwrap().to_owned()
+    app.portal_sign_up(email).await
 }
 
 async fn create(app: &TestApp, cookie: &str, endpoint: Value) -> Value {
