@@ -1,5 +1,5 @@
 // Takes the README's pictures from a running Parlor (./scripts/run.sh): the demo page with the
-// widget open after a question, the portal's home page, and its API Keys page. Usage: node screenshots.mjs
+// widget open after a question, the portal's home page, its API Keys page and the Widget SDK page. Usage: node screenshots.mjs
 import { chromium } from "@playwright/test";
 
 const out = new URL("../docs/images/", import.meta.url).pathname;
@@ -30,4 +30,21 @@ await page.locator("#key-name").fill("Production server");
 await page.getByRole("button", { name: "Create key" }).click();
 await page.getByTestId("new-key").waitFor();
 await page.screenshot({ path: `${out}/portal-keys.png`, fullPage: true });
+// The Widget SDK page's snippet builder with its live preview open, light and dark.
+await page.goto(`${portal}/chatbots`);
+await page.locator("#chatbot-name").fill("Acme Helper");
+await page.getByRole("button", { name: "Create chatbot" }).click();
+await page.waitForURL(/\/chatbots\/.+/);
+for (const scheme of ["light", "dark"]) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.goto(`${portal}/docs/widget`, { waitUntil: "networkidle" });
+  await page.getByLabel("Theme", { exact: true }).selectOption(scheme);
+  await page.getByTestId("snippet").filter({ hasText: `data-theme="${scheme}"` }).waitFor();
+  const preview = page.frameLocator('iframe[title="Widget preview"]');
+  await preview.getByRole("button", { name: /^Open chat/ }).click();
+  await preview.getByLabel("Your message").waitFor();
+  const name = scheme === "light" ? "portal-widget-sdk.png" : "portal-widget-sdk-dark.png";
+  await page.locator(".sdk-builder").screenshot({ path: `${out}/${name}` });
+}
+await page.emulateMedia({ colorScheme: "light" });
 await browser.close();

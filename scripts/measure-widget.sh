@@ -43,6 +43,13 @@ fi
 # gzip -9 without a name or time stamp in the header, so the same file always measures the same.
 gzip_size() { gzip -9 -n -c "$1" | wc -c | tr -d ' '; }
 
+# The server serves the loader with the bundle's versioned path written in
+# (server/src/portal/assets.rs: "/w/" becomes "/w/<12 hex digits>/"): measure what it sends.
+SERVED_LOADER="$(mktemp)"
+trap 'rm -f "$SERVED_LOADER"' EXIT
+sed 's#/w/parlor-widget\.#/w/0123456789ab/parlor-widget.#g' "$SITE_DIR/widget.js" >"$SERVED_LOADER"
+parts[0]="loader|$SERVED_LOADER"
+
 printf '%-8s %-40s %10s %10s\n' "part" "file" "raw B" "gzip B"
 total_raw=0
 total_gzip=0
@@ -55,7 +62,9 @@ for part in "${parts[@]}"; do
   total_raw=$((total_raw + raw))
   total_gzip=$((total_gzip + gz))
   [ "$name" = "loader" ] && loader_gzip=$gz
-  printf '%-8s %-40s %10d %10d\n' "$name" "${file#"$ROOT"/}" "$raw" "$gz"
+  shown="${file#"$ROOT"/}"
+  [ "$name" = "loader" ] && shown="widget.js as served"
+  printf '%-8s %-40s %10d %10d\n' "$name" "$shown" "$raw" "$gz"
 done
 printf '%-8s %-40s %10d %10d\n' "total" "" "$total_raw" "$total_gzip"
 echo

@@ -31,6 +31,9 @@ step "clippy: app (ssr)" cargo clippy -p parlor-app --features ssr --all-targets
 step "clippy: app (hydrate, wasm32)" cargo clippy -p parlor-app --features hydrate --target wasm32-unknown-unknown --locked -- -D warnings
 step "clippy: widget (csr, wasm32)" cargo clippy -p parlor-widget --features csr --target wasm32-unknown-unknown --locked -- -D warnings
 step "release build (widget, portal, server)" build_release
+# The portal's weight budget (BENCHMARKS.md, "Portal weight"): a size, not a time, so it is
+# checked here; the widget's budgets are measured by scripts/measure-widget.sh.
+step "portal weight budget" "$ROOT/scripts/measure-portal.sh"
 LOGS="$(mktemp -d)"
 trap 'rm -rf "$LOGS"' EXIT
 

@@ -17,6 +17,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::nav::TopBar;
 use crate::pages::webhooks::{WebhookPage, WebhooksPage};
+use crate::pages::{changelog::ChangelogPage, docs::DocsPage, widget_sdk::WidgetSdkPage};
 use crate::pages::{chatbot::ChatbotPage, chatbots::ChatbotsPage, inbox::InboxPage};
 use crate::pages::{
     dashboard::DashboardPage, home::HomePage, invite::InvitePage, keys::KeysPage, knowledge::KnowledgePage,
@@ -88,6 +89,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("/webhooks/:id") view=WebhookPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                    <Route path=path!("/docs") view=DocsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/docs/widget") view=WidgetSdkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/docs/:section") view=DocsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/changelog") view=ChangelogPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">"Parlor — self-hosted chatbots, full-stack Rust."</footer>

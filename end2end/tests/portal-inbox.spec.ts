@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
 import { CUSTOMER_URL, PARLOR_URL } from "./env";
 
 // An owner creates a chatbot in the portal and copies its snippet; a visitor on the customer's
@@ -84,5 +84,92 @@ test("an agent answers a visitor who asked for a person from the portal's inbox,
   await expect(page.getByTestId("thread-status")).toHaveText("ended");
   await page.screenshot({ path: "../docs/images/portal-inbox.png" });
   await visitorContext.close();
+  expect(errors).toEqual([]);
+});
+
+/** Signs up a new account with a workspace of its own and lands on the dashboard. */
+async function signUp(page: Page, workspace: string): Promise<void> {
+  await page.goto(`${PARLOR_URL}/sign-up`);
+  await page.locator("#email").fill(`inbox-${Date.now()}@example.com`);
+  await page.locator("#password").fill(PASSWORD);
+  await page.locator("#workspace").fill(workspace);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(`${PARLOR_URL}/dashboard`);
+}
+
+/** Creates a chatbot on the Chatbots page and returns its id. */
+async function createBot(page: Page, name: string): Promise<string> {
+  await page.goto(`${PARLOR_URL}/chatbots`);
+  await page.locator("#chatbot-name").fill(name);
+  await page.getByRole("button", { name: "Create chatbot" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  return (await page.getByTestId("chatbot-id").innerText()).trim();
+}
+
+/** A visitor's message through the widget API; returns the conversation's id. */
+async function visitorSays(request: APIRequestContext, bot: string, message: string): Promise<string> {
+  const response = await request.post(`${PARLOR_URL}/widget/v1/chatbots/${bot}/chat`, {
+    data: { message, stream: false },
+  });
+  expect(response.status()).toBe(200);
+  return (await response.json()).conversation_id;
+}
+
+test("an escalation appears in the open inbox without a reload, and the filters narrow the list", async ({
+  page,
+  request,
+}) => {
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  await signUp(page, "Live desk");
+  const shop = await createBot(page, "Shop Desk");
+  const docs = await createBot(page, "Docs Desk");
+  const shipping = await visitorSays(request, shop, "Do you ship to Norway?");
+  const refund = await visitorSays(request, shop, "I would like a refund, please");
+  await visitorSays(request, docs, "How do I install the widget?");
+
+  await page.goto(`${PARLOR_URL}/inbox`);
+  const items = page.getByTestId("inbox-item");
+  await expect(items).toHaveCount(3);
+  await expect(items.first()).toHaveAttribute("data-status", "open");
+  // A mark on the window survives only if the page is never loaded again.
+  await page.evaluate(() => ((window as unknown as { parlorMark: number }).parlorMark = 42));
+
+  const escalated = await request.post(`${PARLOR_URL}/widget/v1/chatbots/${shop}/conversations/${refund}/escalate`);
+  expect(escalated.status()).toBe(200);
+  await expect(items.first()).toHaveAttribute("data-status", "escalated");
+  await expect(items.first().getByRole("link")).toHaveAttribute("href", new RegExp(`/inbox/${refund}`));
+  // A new conversation shows up too.
+  await visitorSays(request, docs, "Is there a dark theme?");
+  await expect(items).toHaveCount(4);
+  expect(await page.evaluate(() => (window as unknown as { parlorMark?: number }).parlorMark)).toBe(42);
+
+  // Filters go into the address and narrow the list.
+  await page.getByLabel("Status", { exact: true }).selectOption("escalated");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/[?&]status=escalated/);
+  await expect(items).toHaveCount(1);
+  await expect(items.first().getByRole("link")).toHaveAttribute("href", new RegExp(`/inbox/${refund}`));
+
+  await page.getByLabel("Status", { exact: true }).selectOption("all");
+  await page.getByLabel("Chatbot", { exact: true }).selectOption({ label: "Docs Desk" });
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(new RegExp(`[?&]chatbot=${docs}`));
+  await expect(items).toHaveCount(2);
+  await expect(items.first()).toContainText("Docs Desk");
+
+  await page.getByLabel("Chatbot", { exact: true }).selectOption({ label: "All chatbots" });
+  await page.getByLabel("Visitor wrote").fill("norway");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/[?&]q=norway/);
+  await expect(items).toHaveCount(1);
+  await expect(items.first().getByRole("link")).toHaveAttribute("href", new RegExp(`/inbox/${shipping}`));
+  // The selected conversation keeps the filters in its address.
+  await items.first().getByRole("link").click();
+  await expect(page).toHaveURL(new RegExp(`/inbox/${shipping}\\?q=norway`));
+  await expect(page.getByTestId("transcript")).toContainText("Do you ship to Norway?");
+
+  await page.goto(`${PARLOR_URL}/inbox?q=submarine`);
+  await expect(page.getByTestId("inbox-empty")).toHaveText("No conversations match these filters.");
   expect(errors).toEqual([]);
 });

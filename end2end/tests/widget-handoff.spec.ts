@@ -41,8 +41,13 @@ test("a visitor rates an answer helpful and the chatbot's feedback lists one thu
   const answer = lastAnswer(page);
   const helpful = answer.getByRole("button", { name: "Helpful", exact: true });
   const notHelpful = answer.getByRole("button", { name: "Not helpful", exact: true });
-  await expect(helpful).toHaveText("👍");
-  await expect(notHelpful).toHaveText("👎");
+  // Drawn icons, not emoji (which render as empty boxes without an emoji font), and visible.
+  for (const button of [helpful, notHelpful]) {
+    await expect(button).toHaveText("");
+    const icon = button.locator("svg");
+    await expect(icon).toBeVisible();
+    expect((await icon.boundingBox())!.width).toBeGreaterThanOrEqual(12);
+  }
   await expect(helpful).toHaveAttribute("aria-pressed", "false");
   await expect(helpful).toBeEnabled();
 

@@ -166,6 +166,29 @@ pub struct Config {
     /// and time limits, run as `<program> extract-worker`. Empty: this `parlor` executable.
     #[arg(long, env = "PARLOR_EXTRACT_WORKER")]
     pub extract_worker: Option<PathBuf>,
+
+    /// Base URL of an OpenAI-compatible embeddings API (`{base}/v1/embeddings`), such as
+    /// https://api.openai.com or http://127.0.0.1:11434 for Ollama. Unset: retrieval is BM25
+    /// only. Requests pass the SSRF guard, so a private address needs `PARLOR_OUTBOUND_ALLOW`.
+    #[arg(long, env = "PARLOR_EMBEDDINGS_URL")]
+    pub embeddings_url: Option<String>,
+
+    /// The embedding model asked for; vectors of another model are not mixed with its own.
+    #[arg(long, env = "PARLOR_EMBEDDINGS_MODEL", default_value = "text-embedding-3-small")]
+    pub embeddings_model: String,
+
+    /// The bearer key of the embeddings API, if it needs one.
+    #[arg(long, env = "PARLOR_EMBEDDINGS_KEY", hide_env_values = true)]
+    pub embeddings_key: Option<Secret>,
+
+    /// Chunks sent in one embeddings request.
+    #[arg(long, env = "PARLOR_EMBEDDINGS_BATCH", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=2048))]
+    pub embeddings_batch: u32,
+
+    /// Seconds one embeddings request may take (a visitor's question gets at most 5).
+    #[arg(long, env = "PARLOR_EMBEDDINGS_TIMEOUT_SECS", default_value_t = 30)]
+    pub embeddings_timeout_secs: u64,
 }
 
 /// Where the data lives, shared by `parlor serve` and the operator commands.
@@ -262,6 +285,11 @@ impl Config {
             knowledge_job_lease_secs: 60,
             knowledge_workers: 2,
             extract_worker: None,
+            embeddings_url: None,
+            embeddings_model: "text-embedding-3-small".to_owned(),
+            embeddings_key: None,
+            embeddings_batch: 64,
+            embeddings_timeout_secs: 30,
         }
     }
 }

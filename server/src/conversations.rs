@@ -86,8 +86,13 @@ pub struct Message {
     pub created_at: i64,
 }
 
+/// The empty answer stored when a person had the conversation (`finish_reason = 'handoff'`) is
+/// kept so that its id can still be followed, but it is not a message: counts and listings skip it.
+const NOT_HANDOFF: &str = "COALESCE(m.finish_reason, '') <> 'handoff'";
+
 const COLUMNS: &str = "c.id, c.chatbot_id, c.visitor_id,
-    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
+    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id
+        AND COALESCE(m.finish_reason, '') <> 'handoff') AS message_count,
     c.status, c.ended_at, c.ended_reason, c.escalated_at, c.tags, c.created_at, c.updated_at";
 
 /// A page of conversations, newest first.
@@ -122,20 +127,136 @@ pub struct InboxEntry {
     pub last_message_at: Option<i64>,
 }
 
-/// The conversations of every chatbot of a workspace for the inbox: escalated ones (waiting
-/// for a person) first, then open, then ended, each group most recently active first.
-pub async fn inbox(db: &Db, workspace_id: &str, limit: u32) -> Result<Vec<InboxEntry>> {
+/// Which conversations the inbox shows: every filter that is `None` lets all through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InboxFilter<'a> {
+    pub status: Option<Status>,
+    /// One chatbot of the workspace (one of another workspace shows nothing).
+    pub chatbot_id: Option<&'a str>,
+    /// Words in the visitor's messages, found without regard to ASCII case.
+    pub search: Option<&'a str>,
+}
+
+/// The longest text the inbox searches for, in characters.
+pub const MAX_INBOX_SEARCH_CHARS: usize = 200;
+
+/// A place in the inbox's order (status group, then most recently active, then id), after which
+/// the next page starts. It is written as `group.updated_at.id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxCursor {
+    group: i64,
+    updated_at: i64,
+    id: String,
+}
+
+impl InboxCursor {
+    /// The place of a listed conversation.
+    pub fn of(conversation: &Conversation) -> InboxCursor {
+        InboxCursor {
+            group: inbox_group(&conversation.status),
+            updated_at: conversation.updated_at,
+            id: conversation.id.clone(),
+        }
+    }
+
+    /// Reads a cursor that [`InboxCursor::of`] wrote.
+    pub fn parse(text: &str) -> Result<InboxCursor> {
+        let invalid = || Error::Validation("the inbox cursor is not one the inbox gave".into());
+        let mut parts = text.splitn(3, '.');
+        let group = parts.next().and_then(|p| p.parse().ok()).ok_or_else(invalid)?;
+        let updated_at = parts.next().and_then(|p| p.parse().ok()).ok_or_else(invalid)?;
+        let id = parts.next().filter(|id| !id.is_empty()).ok_or_else(invalid)?;
+        Ok(InboxCursor { group, updated_at, id: id.to_owned() })
+    }
+}
+
+impl std::fmt::Display for InboxCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.group, self.updated_at, self.id)
+    }
+}
+
+/// The inbox's groups: those waiting for a person, then open, then ended.
+fn inbox_group(status: &str) -> i64 {
+    match status {
+        "escalated" => 0,
+        "open" => 1,
+        _ => 2,
+    }
+}
+
+/// The same groups in SQL.
+const INBOX_GROUP: &str = "CASE c.status WHEN 'escalated' THEN 0 WHEN 'open' THEN 1 ELSE 2 END";
+
+/// A page of the conversations of a workspace's chatbots for the inbox, escalated ones (waiting
+/// for a person) first, then open, then ended, each group most recently active first,
+/// continuing after `after`.
+pub async fn inbox(
+    db: &Db,
+    workspace_id: &str,
+    filter: InboxFilter<'_>,
+    after: Option<&InboxCursor>,
+    limit: u32,
+) -> Result<Vec<InboxEntry>> {
+    let search = filter.search.map(str::trim).unwrap_or_default();
+    if search.chars().count() > MAX_INBOX_SEARCH_CHARS {
+        return Err(Error::Validation(format!("the search must be at most {MAX_INBOX_SEARCH_CHARS} characters")));
+    }
+    // `!` escapes LIKE's wildcards in what the agent typed.
+    let pattern = if search.is_empty() {
+        String::new()
+    } else {
+        let escaped = search.to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_");
+        format!("%{escaped}%")
+    };
+    // Before the first page: a group before every real one.
+    let (group, updated_at, id) = after.map_or((-1, 0, ""), |c| (c.group, c.updated_at, c.id.as_str()));
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS}, b.name AS chatbot_name,
              (SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = c.id) AS last_message_at
          FROM conversations c JOIN chatbots b ON b.id = c.chatbot_id
          WHERE b.workspace_id = $1
-         ORDER BY CASE c.status WHEN 'escalated' THEN 0 WHEN 'open' THEN 1 ELSE 2 END, c.updated_at DESC, c.id DESC
-         LIMIT $2"
+           AND ($2 = '' OR c.chatbot_id = $2)
+           AND ($3 = '' OR c.status = $3)
+           AND ($4 = '' OR EXISTS (SELECT 1 FROM messages v WHERE v.conversation_id = c.id AND v.role = 'user'
+                                   AND LOWER(v.content) LIKE $4 ESCAPE '!'))
+           AND ({INBOX_GROUP} > $5
+                OR ({INBOX_GROUP} = $5 AND (c.updated_at < $6 OR (c.updated_at = $6 AND c.id < $7))))
+         ORDER BY {INBOX_GROUP}, c.updated_at DESC, c.id DESC
+         LIMIT $8"
     ))
     .bind(workspace_id)
+    .bind(filter.chatbot_id.unwrap_or_default())
+    .bind(filter.status.map(Status::as_str).unwrap_or_default())
+    .bind(pattern)
+    .bind(group)
+    .bind(updated_at)
+    .bind(id)
     .bind(i64::from(limit))
     .fetch_all(db.pool())
+    .await?)
+}
+
+/// What changes when anything in a workspace's inbox does: the number of its conversations,
+/// their latest change (a message, an escalation) and their latest end. An open inbox compares
+/// versions to know when to look again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct InboxVersion {
+    pub conversations: i64,
+    pub updated_at: i64,
+    pub ended_at: i64,
+}
+
+/// The current [`InboxVersion`] of a workspace.
+pub async fn inbox_version(db: &Db, workspace_id: &str) -> Result<InboxVersion> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*) AS conversations, CAST(COALESCE(MAX(c.updated_at), 0) AS BIGINT) AS updated_at,
+                CAST(COALESCE(MAX(c.ended_at), 0) AS BIGINT) AS ended_at
+         FROM conversations c JOIN chatbots b ON b.id = c.chatbot_id
+         WHERE b.workspace_id = $1",
+    )
+    .bind(workspace_id)
+    .fetch_one(db.pool())
     .await?)
 }
 
@@ -154,10 +275,10 @@ pub async fn get_conversation(db: &Db, workspace_id: &str, id: &str) -> Result<C
 
 /// The messages of a conversation, oldest first.
 pub async fn list_messages(db: &Db, conversation_id: &str) -> Result<Vec<Message>> {
-    Ok(sqlx::query_as(
-        "SELECT id, seq, role, content, status, citations, created_at FROM messages
-         WHERE conversation_id = $1 ORDER BY seq",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, seq, role, content, status, citations, created_at FROM messages m
+             WHERE conversation_id = $1 AND {NOT_HANDOFF} ORDER BY seq"
+    ))
     .bind(conversation_id)
     .fetch_all(db.pool())
     .await?)
@@ -247,10 +368,11 @@ async fn end_in(
     if changed == 0 {
         return Ok(false);
     }
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let count: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM messages m WHERE conversation_id = $1 AND {NOT_HANDOFF}"))
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
     let workspace = workspace_of(tx, chatbot_id).await?;
     let data = json!({
         "conversationId": id, "chatbotId": chatbot_id, "endedAt": rfc3339(now), "messageCount": count,

@@ -16,7 +16,7 @@ use crate::api::error::{
     withhold_cors_from_refused_origins,
 };
 use crate::api::{
-    chat, chatbots, conversations, feedback, health, keys, knowledge, leads, limits, usage, webhooks, widget,
+    chat, chatbots, conversations, feedback, health, keys, knowledge, leads, limits, openapi, usage, webhooks, widget,
 };
 use crate::portal;
 use crate::state::AppState;
@@ -94,6 +94,8 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/usage", get(usage::get_usage))
         .route("/api/v1/usage", get(usage::get_key_usage_v1))
         .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_api_key))
+        // The API's own description needs no key.
+        .route("/api/openapi.json", get(openapi::get_openapi_document))
         .route("/api/{*rest}", any(api_not_found))
         .route("/api", any(api_not_found))
         .layer(cors(&[header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("last-event-id")]));
@@ -147,13 +149,18 @@ pub fn build(state: AppState) -> Router {
     let portal_upload = Router::new()
         .route("/portal/knowledge/upload", post(portal::knowledge::upload_knowledge_file).layer(upload_limit))
         .route_layer(middleware::from_fn(portal::refuse_cross_site_requests));
+    // An open inbox's live stream of changes, authenticated by the session cookie.
+    let portal_events = Router::new().route("/portal/inbox/events", get(portal::inbox::follow_inbox));
 
     Router::new()
         .merge(public_api)
         .merge(widget_api)
         .merge(health)
         .merge(widget_assets)
+        .nest("/pkg", portal::portal_bundle(&state.leptos))
         .merge(portal_upload)
+        .route("/portal/widget-preview", get(portal::preview::get_widget_preview))
+        .merge(portal_events)
         .merge(portal::routes(&state))
         .layer(middleware::map_response(json_method_not_allowed))
         .layer(middleware::map_response(withhold_cors_from_refused_origins))

@@ -217,6 +217,10 @@ fn backoff_ms(failures: usize) -> i32 {
     BACKOFF_MS[failures.min(BACKOFF_MS.len() - 1)]
 }
 
+/// How many times an answer whose connection dropped is resumed before the widget says so
+/// (with the pauses of [`backoff_ms`], about a minute in all).
+const RESUME_TRIES: usize = 8;
+
 /// Where an answer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
@@ -391,11 +395,28 @@ impl Chat {
                 visitor_id: storage::visitor_id(),
                 language: self.lang.get_untracked().tag().to_owned(),
             };
-            let mut result = net::stream_chat(&backend, &chatbot_id, &request, signal.as_ref(), &mut on_event).await;
+            let mut seen = 0;
+            let mut result =
+                net::stream_chat(&backend, &chatbot_id, &request, signal.as_ref(), &mut seen, &mut on_event).await;
             if matches!(result, Err(ChatFailure::ConversationGone)) {
                 self.set_conversation(None);
                 request.conversation_id = None;
-                result = net::stream_chat(&backend, &chatbot_id, &request, signal.as_ref(), &mut on_event).await;
+                result =
+                    net::stream_chat(&backend, &chatbot_id, &request, signal.as_ref(), &mut seen, &mut on_event).await;
+            }
+            // The connection dropped after the answer started: the server finishes it anyway,
+            // so pick it up where it stopped, waiting longer after each failed try.
+            let mut tries = 0;
+            while matches!(result, Err(ChatFailure::Network | ChatFailure::Interrupted))
+                && tries < RESUME_TRIES
+                && line.status.get_untracked() != Status::Stopped
+                && let Some((_, message_id)) = line.ids.get_untracked()
+            {
+                net::sleep(backoff_ms(tries)).await;
+                tries += 1;
+                result =
+                    net::resume_chat(&backend, &chatbot_id, &message_id, signal.as_ref(), &mut seen, &mut on_event)
+                        .await;
             }
             let status = line.status.get_untracked();
             match result {
@@ -980,6 +1001,7 @@ fn Widget(
         None => None,
     };
     let starters = move || loaded().map(|c| c.starter_questions).unwrap_or_default();
+    let avatar = move || loaded().and_then(|c| c.avatar_url);
 
     // The lead form comes before the chat when the chatbot asks for it so, unless the visitor
     // has left their details already.
@@ -1082,6 +1104,8 @@ fn Widget(
                     aria-label=move || chat.t().chat_with(&title())
                 >
                     <header class="panel-header">
+                        // Decorative: the title beside it names the chatbot.
+                        {move || avatar().map(|src| view! { <img class="avatar" src=src alt="" width="28" height="28"/> })}
                         <span class="title">{title}</span>
                         <Show when=move || chat.conversation.with(Option::is_some) && !chat.escalated.get()>
                             <button class="human" type="button" disabled=move || chat.escalating.get() on:click=move |_| chat.escalate()>
@@ -1284,8 +1308,8 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
             // Rendered with the answer and shown once it is complete, so that the buttons stay
             // the same elements (and keep the focus) when the visitor chooses.
             <div class="feedback" hidden=move || !(is(Status::Complete) && ids.with(Option::is_some))>
-                {thumb(&line, chat, "up", "👍", |t| t.helpful)}
-                {thumb(&line, chat, "down", "👎", |t| t.not_helpful)}
+                {thumb(&line, chat, "up", |t| t.helpful)}
+                {thumb(&line, chat, "down", |t| t.not_helpful)}
                 <span class="thanks">{move || voted.get().then(|| chat.t().thanks_feedback)}</span>
             </div>
             <Show when=move || !citations.with(Vec::is_empty)>
@@ -1307,13 +1331,10 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
 /// A feedback button under an answer: a toggle that is pressed once chosen. Once either is
 /// chosen both are disabled; `aria-disabled` rather than `disabled`, so the keyboard focus stays
 /// on the button the visitor pressed instead of falling to the host page.
-fn thumb(
-    line: &Line,
-    chat: Chat,
-    thumbs: &'static str,
-    icon: &'static str,
-    label: fn(&Texts) -> &'static str,
-) -> impl IntoView {
+fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'static str) -> impl IntoView {
+    // An inline SVG rather than an emoji: host pages and systems without an emoji font drew the
+    // emoji as empty boxes. "Down" is the same hand turned over.
+    let turn = if thumbs == "down" { "rotate(180 12 12)" } else { "" };
     let vote = line.vote;
     let line = line.clone();
     let label = move || label(chat.t());
@@ -1327,7 +1348,13 @@ fn thumb(
             aria-disabled=move || vote.with(Option::is_some).to_string()
             on:click=move |_| chat.rate(&line, thumbs)
         >
-            {icon}
+            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+                <path
+                    transform=turn
+                    fill="currentColor"
+                    d="M2 10h4v11H2zM8 10l4-7c1.5 0 2.5 1 2 3l-1 4h6.5c1.4 0 2.3 1.3 1.9 2.6l-2 7c-.3.9-1.1 1.4-2 1.4H8z"
+                />
+            </svg>
         </button>
     }
 }

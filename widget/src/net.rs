@@ -86,6 +86,8 @@ async fn error_message(response: Response) -> String {
 pub struct Config {
     pub name: String,
     pub title: Option<String>,
+    /// An https URL (the server accepts no other), shown beside the title.
+    pub avatar_url: Option<String>,
     pub welcome_message: String,
     pub starter_questions: Vec<String>,
     /// `off`, `when_needed` or `before_chat`.
@@ -215,6 +217,7 @@ pub async fn fetch_config(backend: String, chatbot_id: String) -> Result<Config,
     Ok(Config {
         name: json.string("name"),
         title: json.text("title"),
+        avatar_url: json.text("avatar_url").filter(|url| url.starts_with("https://")),
         welcome_message: json.string("welcome_message"),
         starter_questions: json.items("starter_questions").iter().filter_map(|q| q.0.as_string()).collect(),
         lead_capture: json.text("lead_capture"),
@@ -230,6 +233,8 @@ pub struct ChatRequest {
 }
 
 /// Sends a message and calls `on_event` for each event of the answer as it streams in.
+/// `seen` counts the answer's text pieces received: where [`resume_chat`] continues if the
+/// connection drops.
 ///
 /// Aborting `signal` (the visitor's stop button) ends the request and the body reader at once;
 /// the call then returns an error, which the caller knows to be the visitor's own doing.
@@ -238,7 +243,8 @@ pub async fn stream_chat(
     chatbot_id: &str,
     request: &ChatRequest,
     signal: Option<&web_sys::AbortSignal>,
-    mut on_event: impl FnMut(StreamEvent),
+    seen: &mut u64,
+    on_event: &mut impl FnMut(StreamEvent),
 ) -> Result<(), ChatFailure> {
     let url = [backend, "/widget/v1/chatbots/", chatbot_id, "/chat"].concat();
     let body = [
@@ -253,6 +259,34 @@ pub async fn stream_chat(
     if response.status() == 404 && request.conversation_id.is_some() {
         return Err(ChatFailure::ConversationGone);
     }
+    read_answer(response, seen, on_event).await
+}
+
+/// `GET /widget/v1/chatbots/{id}/messages/{message_id}/stream?after=…`: the rest of an answer
+/// whose stream dropped, after the `seen` pieces already shown. The server finishes every
+/// answer it started, so nothing is lost while the visitor is offline.
+pub async fn resume_chat(
+    backend: &str,
+    chatbot_id: &str,
+    message_id: &str,
+    signal: Option<&web_sys::AbortSignal>,
+    seen: &mut u64,
+    on_event: &mut impl FnMut(StreamEvent),
+) -> Result<(), ChatFailure> {
+    let after = seen.to_string();
+    let url =
+        [backend, "/widget/v1/chatbots/", chatbot_id, "/messages/", message_id, "/stream?after=", &after].concat();
+    let response = Request::get(&url).abort_signal(signal).send().await.map_err(|_| ChatFailure::Network)?;
+    read_answer(response, seen, on_event).await
+}
+
+/// Reads an answer's events until `done` or `error`, counting its text pieces in `seen` and
+/// skipping any piece already counted.
+async fn read_answer(
+    response: Response,
+    seen: &mut u64,
+    on_event: &mut impl FnMut(StreamEvent),
+) -> Result<(), ChatFailure> {
     if !response.ok() {
         let status = response.status();
         let message = error_message(response).await;
@@ -269,7 +303,11 @@ pub async fn stream_chat(
             }
         }
         events::DELTA => {
-            if let Some(text) = Json::parse(&event.data).text("text") {
+            let piece = event.id.as_deref().and_then(|id| id.parse::<u64>().ok()).unwrap_or(*seen + 1);
+            if piece > *seen
+                && let Some(text) = Json::parse(&event.data).text("text")
+            {
+                *seen = piece;
                 on_event(StreamEvent::Delta(text));
             }
         }

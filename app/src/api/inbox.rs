@@ -1,6 +1,7 @@
 //! The "Inbox" page's server functions: the conversations of the workspace's chatbots (escalated
-//! ones first), one conversation with its transcript, an agent's reply (shown live in the
-//! visitor's widget), tags, and ending a conversation.
+//! ones first), a page at a time and filtered, one conversation with its transcript, an agent's
+//! reply (shown live in the visitor's widget), tags, and ending a conversation. The open page
+//! learns of changes from the server-sent events at [`EVENTS_PATH`].
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,17 @@ use super::PortalError;
 use super::RequestInfo;
 use crate::wire::{Conversation, StoredMessage};
 
+/// How many conversations a page of the inbox holds.
+pub const PAGE_SIZE: usize = 25;
+
+/// The portal's stream of the workspace's inbox changes (authenticated by the session cookie):
+/// an [`CHANGED_EVENT`] event each time a conversation starts, gets a message, is escalated or
+/// ends, in any of the workspace's chatbots.
+pub const EVENTS_PATH: &str = "/portal/inbox/events";
+
+/// The name of the event that says the inbox changed; its data is an opaque version.
+pub const CHANGED_EVENT: &str = "inbox";
+
 /// A conversation as the inbox lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxItem {
@@ -17,6 +29,17 @@ pub struct InboxItem {
     pub chatbot_name: String,
     /// RFC 3339; `None` for a conversation without messages.
     pub last_message_at: Option<String>,
+    /// Where the next page starts when this is the last item of a page.
+    pub cursor: String,
+}
+
+/// What the inbox shows: `status` is `escalated`, `open`, `ended` or `all` (also when empty),
+/// `chatbot` a chatbot's id (empty for all), `q` words in the visitors' messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxFilter {
+    pub status: String,
+    pub chatbot: String,
+    pub q: String,
 }
 
 /// A conversation with its chatbot's name and its transcript, oldest message first.
@@ -31,7 +54,14 @@ pub struct InboxThread {
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait InboxBackend: Send + Sync + 'static {
-    async fn list(&self, req: &RequestInfo) -> Result<Vec<InboxItem>, PortalError>;
+    /// A page of [`PAGE_SIZE`] conversations that pass `filter`, after the item whose cursor is
+    /// `after` (from the start when `None`).
+    async fn list(
+        &self,
+        req: &RequestInfo,
+        filter: InboxFilter,
+        after: Option<String>,
+    ) -> Result<Vec<InboxItem>, PortalError>;
     async fn get(&self, req: &RequestInfo, id: String) -> Result<InboxThread, PortalError>;
     async fn reply(&self, req: &RequestInfo, id: String, message: String) -> Result<StoredMessage, PortalError>;
     async fn set_tags(&self, req: &RequestInfo, id: String, tags: Vec<String>) -> Result<Vec<String>, PortalError>;
@@ -43,12 +73,19 @@ fn inbox() -> Result<(std::sync::Arc<dyn InboxBackend>, RequestInfo), PortalErro
     super::backend::<dyn InboxBackend>()
 }
 
+/// A page of the inbox: at most [`PAGE_SIZE`] conversations, escalated ones first; a full page
+/// means there may be more after its last item's cursor. Every parameter may be left out.
 #[server(prefix = "/portal/fn", endpoint = "list_inbox")]
-pub async fn list_inbox() -> Result<Vec<InboxItem>, PortalError> {
+pub async fn list_inbox(
+    #[server(default)] status: String,
+    #[server(default)] chatbot: String,
+    #[server(default)] q: String,
+    #[server(default)] after: Option<String>,
+) -> Result<Vec<InboxItem>, PortalError> {
     super::respond(
         async move {
             let (service, req) = inbox()?;
-            service.list(&req).await
+            service.list(&req, InboxFilter { status, chatbot, q }, after.filter(|a| !a.is_empty())).await
         }
         .await,
     )

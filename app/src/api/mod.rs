@@ -7,6 +7,8 @@
 
 pub mod account;
 pub mod chatbots;
+pub mod dashboard;
+pub mod docs;
 pub mod inbox;
 pub mod keys;
 pub mod knowledge;

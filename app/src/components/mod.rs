@@ -1,5 +1,6 @@
 //! Pieces that several portal pages share: the top bar, error display and the copy button.
 
+pub mod chart;
 pub mod copy;
 pub mod nav;
 

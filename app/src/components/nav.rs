@@ -30,6 +30,7 @@ pub fn TopBar() -> impl IntoView {
                                 <A href="/webhooks">"Webhooks"</A>
                                 <A href="/usage">"Usage"</A>
                                 <A href="/team">"Team"</A>
+                                <A href="/docs">"Docs"</A>
                             </nav>
                             <div class="account">
                                 <span class="workspace" data-testid="workspace-name">{viewer.workspace_name.clone()}</span>
@@ -52,6 +53,8 @@ pub fn TopBar() -> impl IntoView {
                     _ => view! {
                         <nav aria-label="Main">
                             <A href="/">"Home"</A>
+                            <A href="/docs">"Docs"</A>
+                            <A href="/changelog">"Changelog"</A>
                             <A href="/sign-in">"Sign in"</A>
                             <A href="/sign-up">"Sign up"</A>
                         </nav>

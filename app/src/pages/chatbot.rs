@@ -123,6 +123,7 @@ fn SettingsForm(chatbot: Chatbot, save: ServerAction<UpdateChatbot>) -> impl Int
     let accent = text(s.accent_color);
     let position = RwSignal::new(s.position);
     let title = text(s.title);
+    let avatar = text(s.avatar_url);
     let language = RwSignal::new(s.language);
     let origins = RwSignal::new(s.allowed_origins.join("\n"));
     let lead_capture = RwSignal::new(s.lead_capture);
@@ -162,7 +163,7 @@ fn SettingsForm(chatbot: Chatbot, save: ServerAction<UpdateChatbot>) -> impl Int
                 accent_color: Some(accent.get()),
                 position: Some(position.get()),
                 title: Some(title.get()),
-                avatar_url: None,
+                avatar_url: Some(avatar.get().trim().to_owned()),
                 allowed_origins: Some(lines(&origins.get())),
                 lead_capture: Some(lead_capture.get()),
                 answer_policy: Some(answer_policy.get()),
@@ -210,6 +211,10 @@ fn SettingsForm(chatbot: Chatbot, save: ServerAction<UpdateChatbot>) -> impl Int
                     <label for="bot-title">"Title"</label>
                     <input id="bot-title" type="text" maxlength="100" placeholder="The chatbot's name"
                         prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/>
+                    <label for="bot-avatar">"Avatar image URL"</label>
+                    <input id="bot-avatar" type="url" maxlength="500" placeholder="https://example.com/avatar.png"
+                        prop:value=avatar on:input=move |ev| avatar.set(event_target_value(&ev))/>
+                    <p class="hint">"An https address of a square image, shown beside the title. Leave empty for none."</p>
                 </fieldset> }.into_any()}
                 {view! { <fieldset class="group">
                     <legend>"Visitors"</legend>

@@ -1,37 +1,101 @@
-//! "Inbox": the conversations of the workspace's chatbots, those waiting for a person first, and
-//! one conversation's transcript with a reply box (the visitor's open widget shows the reply at
-//! once), its tags and "End conversation". The page asks for news every few seconds.
+//! "Inbox": the conversations of the workspace's chatbots, those waiting for a person first, a
+//! page at a time ("Load more") and filtered by status, chatbot and the visitors' words, and one
+//! conversation's transcript with a reply box (the visitor's open widget shows the reply at
+//! once), its tags and "End conversation". The filters and the number of pages are in the
+//! address (`/inbox?status=escalated&chatbot=…&q=refund&pages=2`), so the list works without
+//! script and can be linked to. The open page follows the server's inbox events and reads the
+//! list and the conversation again when something changes.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::PortalError;
+use crate::api::chatbots::list_chatbots;
 use crate::api::inbox::{
-    EndConversation, InboxItem, InboxThread, ReplyToConversation, SetConversationTags, get_inbox_conversation,
-    list_inbox,
+    EndConversation, InboxFilter, InboxItem, InboxThread, PAGE_SIZE, ReplyToConversation, SetConversationTags,
+    get_inbox_conversation, list_inbox,
 };
 use crate::components::{action_error, error_view};
 
-/// How often the open inbox asks for new conversations and messages.
-#[cfg(feature = "hydrate")]
-const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+/// The most pages "Load more" reads at once (a thousand conversations).
+const MAX_PAGES: usize = 40;
+
+/// What the address asks the list to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListQuery {
+    filter: InboxFilter,
+    pages: usize,
+}
+
+impl ListQuery {
+    /// The query string of this list with `pages` pages, for links that keep the filters.
+    fn to_query_string(&self, pages: usize) -> String {
+        let mut pairs = Vec::new();
+        for (name, value) in [("status", &self.filter.status), ("chatbot", &self.filter.chatbot), ("q", &self.filter.q)]
+        {
+            if !value.is_empty() {
+                pairs.push(format!("{name}={}", encode(value)));
+            }
+        }
+        if pages > 1 {
+            pairs.push(format!("pages={pages}"));
+        }
+        if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) }
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The conversations of `pages` pages, one page after another, and whether there may be more.
+async fn load_pages(filter: InboxFilter, pages: usize) -> Result<(Vec<InboxItem>, bool), PortalError> {
+    let mut items = Vec::new();
+    let mut after = None;
+    for _ in 0..pages {
+        let page = list_inbox(filter.status.clone(), filter.chatbot.clone(), filter.q.clone(), after).await?;
+        let full = page.len() == PAGE_SIZE;
+        after = page.last().map(|item| item.cursor.clone());
+        items.extend(page);
+        if !full {
+            return Ok((items, false));
+        }
+    }
+    Ok((items, true))
+}
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let selected = Memo::new(move |_| params.with(|p| p.get("id")).filter(|id| !id.is_empty()));
+    let list_query = Memo::new(move |_| {
+        query.with(|q| ListQuery {
+            filter: InboxFilter {
+                status: q.get("status").filter(|s| s != "all").unwrap_or_default(),
+                chatbot: q.get("chatbot").unwrap_or_default(),
+                q: q.get("q").map(|text| text.trim().to_owned()).unwrap_or_default(),
+            },
+            pages: q.get("pages").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, MAX_PAGES),
+        })
+    });
     let reply = ServerAction::<ReplyToConversation>::new();
     let tags = ServerAction::<SetConversationTags>::new();
     let end = ServerAction::<EndConversation>::new();
     let tick = RwSignal::new(0_u64);
     #[cfg(feature = "hydrate")]
-    {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|n| *n += 1), REFRESH_EVERY) {
-            on_cleanup(move || handle.clear());
-        }
-    }
+    live::follow(tick);
     let changes = move || (tick.get(), reply.version().get(), tags.version().get(), end.version().get());
-    let list = Resource::new(changes, |_| list_inbox());
+    let list = Resource::new(move || (list_query.get(), changes()), |(query, _)| load_pages(query.filter, query.pages));
+    let chatbots = Resource::new(|| (), |()| list_chatbots());
     let thread = Resource::new(
         move || (selected.get(), changes()),
         |(id, _)| async move {
@@ -43,15 +107,31 @@ pub fn InboxPage() -> impl IntoView {
     );
     view! {
         <h1>"Inbox"</h1>
+        <Transition fallback=|| ()>
+            {move || chatbots.get().map(|bots| {
+                let bots = bots.unwrap_or_default().into_iter().map(|bot| (bot.id, bot.name)).collect();
+                view! { <Filters current=list_query.get_untracked().filter bots=bots/> }
+            })}
+        </Transition>
         <div class="inbox">
             <section class="card inbox-list" aria-labelledby="conversation-list">
                 <h2 id="conversation-list">"Conversations"</h2>
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || list.get().map(|result| match result {
-                        Ok(items) if items.is_empty() => view! {
-                            <p>"No conversations yet. They appear here as visitors write to your chatbots."</p>
-                        }.into_any(),
-                        Ok(items) => view! { <ConversationList items=items selected=selected/> }.into_any(),
+                        Ok((items, _)) if items.is_empty() => {
+                            let filtered = list_query.with(|q| q.filter != InboxFilter::default());
+                            if filtered {
+                                view! { <p data-testid="inbox-empty">"No conversations match these filters."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <p data-testid="inbox-empty">"No conversations yet. They appear here as visitors write to your chatbots."</p>
+                                }.into_any()
+                            }
+                        }
+                        Ok((items, more)) => {
+                            let query = list_query.get_untracked();
+                            view! { <ConversationList items=items more=more query=query selected=selected/> }.into_any()
+                        }
                         Err(err) => error_view(err),
                     })}
                 </Transition>
@@ -73,8 +153,51 @@ pub fn InboxPage() -> impl IntoView {
     }
 }
 
+/// The filters as a GET form: choosing and pressing "Filter" loads `/inbox` with them.
 #[component]
-fn ConversationList(items: Vec<InboxItem>, selected: Memo<Option<String>>) -> impl IntoView {
+fn Filters(current: InboxFilter, bots: Vec<(String, String)>) -> impl IntoView {
+    let status = current.status.clone();
+    let statuses = [("", "All"), ("escalated", "Escalated"), ("open", "Open"), ("ended", "Ended")];
+    view! {
+        <form class="card toolbar wrap inbox-filters" method="get" action="/inbox" role="search" data-testid="inbox-filters">
+            <label for="inbox-status">"Status"</label>
+            <select id="inbox-status" name="status">
+                {statuses.into_iter().map(|(value, label)| {
+                    let chosen = status == value;
+                    let value = if value.is_empty() { "all" } else { value };
+                    view! { <option value=value selected=chosen>{label}</option> }
+                }).collect_view()}
+            </select>
+            <label for="inbox-chatbot">"Chatbot"</label>
+            <select id="inbox-chatbot" name="chatbot">
+                <option value="" selected=current.chatbot.is_empty()>"All chatbots"</option>
+                {bots.into_iter().map(|(id, name)| {
+                    let chosen = id == current.chatbot;
+                    view! { <option value=id selected=chosen>{name}</option> }
+                }).collect_view()}
+            </select>
+            <label for="inbox-search">"Visitor wrote"</label>
+            <input id="inbox-search" type="search" name="q" value=current.q maxlength="200" placeholder="refund"/>
+            <button type="submit">"Filter"</button>
+        </form>
+    }
+}
+
+#[component]
+fn ConversationList(
+    items: Vec<InboxItem>,
+    more: bool,
+    query: ListQuery,
+    selected: Memo<Option<String>>,
+) -> impl IntoView {
+    let kept = query.to_query_string(query.pages);
+    let more_href = move || {
+        let next = query.to_query_string(query.pages + 1);
+        match selected.get() {
+            Some(id) => format!("/inbox/{id}{next}"),
+            None => format!("/inbox{next}"),
+        }
+    };
     view! {
         <ul class="conversations" data-testid="inbox-list">
             {items.into_iter().map(|item| {
@@ -87,7 +210,7 @@ fn ConversationList(items: Vec<InboxItem>, selected: Memo<Option<String>>) -> im
                 let (data_status, badge, label) = (status.clone(), format!("badge status-{status}"), status);
                 view! {
                     <li class="conversation" class:current=current data-testid="inbox-item" data-status=data_status>
-                        <A href=format!("/inbox/{id}")>
+                        <A href=format!("/inbox/{id}{kept}") scroll=false>
                             <span class=badge>{label}</span>
                             <span class="bot">{item.chatbot_name}</span>
                             <span class="when">{item.last_message_at.as_deref().map(when).unwrap_or_default()}</span>
@@ -97,6 +220,9 @@ fn ConversationList(items: Vec<InboxItem>, selected: Memo<Option<String>>) -> im
                 }
             }).collect_view()}
         </ul>
+        {more.then(|| view! {
+            <A href=more_href scroll=false attr:class="load-more" attr:data-testid="inbox-more">"Load more"</A>
+        })}
     }
     .into_any()
 }
@@ -180,6 +306,40 @@ fn ReplyForm(
         </form>
     }
     .into_any()
+}
+
+/// Following `GET /portal/inbox/events` with the browser's `EventSource`, which reconnects by
+/// itself; every change (and every connection, which may follow missed changes) moves `tick`.
+#[cfg(feature = "hydrate")]
+mod live {
+    use leptos::prelude::*;
+    use wasm_bindgen::prelude::*;
+
+    use crate::api::inbox::{CHANGED_EVENT, EVENTS_PATH};
+
+    #[wasm_bindgen]
+    extern "C" {
+        type EventSource;
+
+        #[wasm_bindgen(constructor, catch)]
+        fn new(url: &str) -> Result<EventSource, JsValue>;
+
+        #[wasm_bindgen(method, js_name = addEventListener)]
+        fn add_event_listener(this: &EventSource, kind: &str, listener: &Closure<dyn FnMut()>);
+
+        #[wasm_bindgen(method)]
+        fn close(this: &EventSource);
+    }
+
+    pub fn follow(tick: RwSignal<u64>) {
+        let Ok(source) = EventSource::new(EVENTS_PATH) else { return };
+        let changed = Closure::<dyn FnMut()>::new(move || tick.update(|n| *n += 1));
+        source.add_event_listener(CHANGED_EVENT, &changed);
+        source.add_event_listener("open", &changed);
+        // The stream closes with the page; the listener lives as long as the stream.
+        let held = StoredValue::new_local((source, changed));
+        on_cleanup(move || held.with_value(|(source, _)| source.close()));
+    }
 }
 
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC).

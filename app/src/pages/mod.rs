@@ -1,8 +1,10 @@
 //! One module per portal page.
 
+pub mod changelog;
 pub mod chatbot;
 pub mod chatbots;
 pub mod dashboard;
+pub mod docs;
 pub mod home;
 pub mod inbox;
 pub mod invite;
@@ -14,3 +16,4 @@ pub mod sign_up;
 pub mod team;
 pub mod usage;
 pub mod webhooks;
+pub mod widget_sdk;

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::usage::{DayUsage, UsageOverview, get_usage};
+use crate::components::chart::{Bar, BarChart};
 use crate::components::error_view;
 
 #[component]
@@ -40,7 +41,8 @@ fn Overview(overview: UsageOverview) -> impl IntoView {
             {(overview.total_requests == 0).then(|| view! {
                 <p class="muted">"No chat requests in this period yet. They appear here as your visitors and your API calls chat."</p>
             })}
-            <BarChart days=overview.days/>
+            <BarChart bars=bars(&overview.days) name="Chat requests per day" unit="requests" testid="usage-chart"
+                value_name="requests"/>
         </section>
         <section class="card" aria-labelledby="key-limits">
             <h2 id="key-limits">"Keys and their limits"</h2>
@@ -71,37 +73,13 @@ fn Overview(overview: UsageOverview) -> impl IntoView {
     }
 }
 
-const CHART_WIDTH: f64 = 720.0;
-const CHART_HEIGHT: f64 = 160.0;
-
-/// Bars scaled to the busiest day; each bar has a title with its date and count, and the whole
-/// chart a text alternative.
-#[component]
-fn BarChart(days: Vec<DayUsage>) -> impl IntoView {
-    let busiest = days.iter().map(|d| d.requests).max().unwrap_or(0).max(1);
-    let slot = CHART_WIDTH / days.len().max(1) as f64;
-    let total: i64 = days.iter().map(|d| d.requests).sum();
-    let summary = format!(
-        "{total} chat requests over {} days, at most {} on one day",
-        days.len(),
-        days.iter().map(|d| d.requests).max().unwrap_or(0)
-    );
-    view! {
-        <svg class="chart" role="img" aria-label=summary viewBox=format!("0 0 {CHART_WIDTH} {}", CHART_HEIGHT + 20.0)
-            preserveAspectRatio="none" data-testid="usage-chart">
-            {days.iter().enumerate().map(|(i, day)| {
-                let height = CHART_HEIGHT * day.requests as f64 / busiest as f64;
-                let x = i as f64 * slot + slot * 0.15;
-                view! {
-                    <rect class="bar" x=x y=CHART_HEIGHT - height width=slot * 0.7 height=height
-                        data-date=day.date.clone() data-requests=day.requests>
-                        <title>{format!("{}: {} requests, {} tokens", day.date, day.requests, day.tokens)}</title>
-                    </rect>
-                }
-            }).collect_view()}
-            <line class="axis" x1="0" y1=CHART_HEIGHT x2=CHART_WIDTH y2=CHART_HEIGHT/>
-            <text class="label" x="0" y=CHART_HEIGHT + 16.0>{days.first().map(|d| d.date.clone()).unwrap_or_default()}</text>
-            <text class="label end" x=CHART_WIDTH y=CHART_HEIGHT + 16.0 text-anchor="end">{days.last().map(|d| d.date.clone()).unwrap_or_default()}</text>
-        </svg>
-    }
+/// Each day as a bar of its chat requests, its tokens in the title.
+fn bars(days: &[DayUsage]) -> Vec<Bar> {
+    days.iter()
+        .map(|day| Bar {
+            date: day.date.clone(),
+            value: day.requests,
+            title: format!("{}: {} requests, {} tokens", day.date, day.requests, day.tokens),
+        })
+        .collect()
 }

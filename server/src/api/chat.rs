@@ -23,7 +23,45 @@ use crate::ids::now_ms;
 use crate::keys::Scope;
 use crate::state::AppState;
 
-/// `POST /api/v2/chatbots/{id}/chat` for API callers.
+/// Send a chat message
+///
+/// Sends a visitor's message to the chatbot and answers it from the chatbot's knowledge. Without
+/// `conversation_id` a new conversation starts; pass the `conversation_id` of the `start` event
+/// (or of the JSON answer) to continue it.
+///
+/// By default (`"stream": true`) the answer comes as server-sent events (`text/event-stream`),
+/// in this order: `start` (the ids of the conversation, of the visitor's message and of the
+/// answer: `ChatStarted`), any number of `delta` (a piece of the answer's text: `ChatDelta`;
+/// the event id counts pieces from 1), `citations` (the knowledge the answer used:
+/// `ChatCitations`), and last either `done` (`ChatDone`: token usage and finish reason) or
+/// `error` (`ChatStreamError`: the model failed; what was generated is kept). Comment lines
+/// keep an idle connection alive. A dropped connection resumes with
+/// `GET /api/v2/messages/{id}/stream` and the last event id received.
+///
+/// With `"stream": false` the answer comes as one JSON object once it is complete. Needs the
+/// `chat:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chatbots/{id}/chat",
+    tag = "Chat",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    request_body(
+        content = wire::ChatRequest,
+        example = json!({
+            "message": "What are your opening hours?",
+            "visitor_id": "visitor_42",
+            "stream": true
+        })
+    ),
+    responses((
+        status = 200,
+        description = "The answer: server-sent events by default, one JSON object with `\"stream\": false`.",
+        content(
+            (String = "text/event-stream", example = json!(super::openapi::CHAT_STREAM_EXAMPLE)),
+            (wire::ChatReply = "application/json"),
+        ),
+    )),
+)]
 pub async fn send_chat_message(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -118,9 +156,12 @@ pub(crate) fn sse(events: impl futures::Stream<Item = Event> + Send + 'static) -
 
 /// Where a resuming client stands: the `Last-Event-ID` header (what `EventSource` sends) or the
 /// `after` query parameter (for `fetch` clients), 0 for the whole answer.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ResumeParams {
+    /// The id of the last event received (for clients that cannot send `Last-Event-ID`); 0, the
+    /// default, replays from the start.
     after: Option<u64>,
 }
 
@@ -135,8 +176,27 @@ pub(crate) fn resume_point(headers: &HeaderMap, params: &ResumeParams) -> Result
     }
 }
 
-/// `GET /api/v2/messages/{id}/stream`: the rest of an answer after `Last-Event-ID`, live while
-/// it is generated, whole once it is stored.
+/// Resume an answer's stream
+///
+/// The rest of an answer as server-sent events after the event named by the `Last-Event-ID`
+/// header (what `EventSource` sends when it reconnects) or the `after` query parameter: live
+/// while the answer is being generated, whole once it is stored. The events are those of the
+/// chat stream without `start`. Needs the `chat:write` or `conversations:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/messages/{id}/stream",
+    tag = "Chat",
+    params(
+        ("id" = String, Path, description = "The answer's message id (`message_id` of the `start` event).", example = "msg_9aB3cD5eF7gH1iJ2kL4m"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "The id of the last `delta` event received; takes precedence over `after`."),
+        ResumeParams,
+    ),
+    responses((
+        status = 200,
+        description = "The rest of the answer as server-sent events: `delta`, `citations`, then `done` or `error`.",
+        content((String = "text/event-stream")),
+    )),
+)]
 pub async fn resume_chat_reply(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -153,7 +213,18 @@ pub async fn resume_chat_reply(
     Ok(sse_response(None, message.id.clone(), state.chat.follow(&message.id, after)))
 }
 
-/// `POST /api/v2/messages/{id}/stop`: ends an answer on purpose; what was generated is kept.
+/// Stop an answer
+///
+/// Ends an answer that is being generated; the text generated so far is kept and the stream ends
+/// with `done` and the finish reason `stopped`. `stopping` is false when the answer had already
+/// finished. Needs the `chat:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/messages/{id}/stop",
+    tag = "Chat",
+    params(("id" = String, Path, description = "The answer's message id.", example = "msg_9aB3cD5eF7gH1iJ2kL4m")),
+    responses((status = 202, description = "The stop request is accepted.", body = wire::StopReply)),
+)]
 pub async fn stop_chat_reply(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

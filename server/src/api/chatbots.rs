@@ -67,7 +67,30 @@ fn settings_json(settings: &Settings, key_set: bool) -> wire::ChatbotSettings {
     }
 }
 
-/// `PATCH /api/chatbots/{id}`: changes the fields the body names.
+/// Update a chatbot
+///
+/// Changes only the fields the body names; every other setting keeps its value. An empty string
+/// clears optional text. `provider_api_key` is write-only: it is stored encrypted and never shown
+/// again (`provider_api_key_set` tells whether one is stored); an empty string removes it. A
+/// `provider_base_url` must reach the public Internet. Needs the `chatbots:write` scope.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/chatbots/{id}",
+    tag = "Chatbots",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    request_body(
+        content = wire::UpdateChatbot,
+        example = json!({
+            "welcome_message": "Hi! Ask me anything about your order.",
+            "starter_questions": ["Where is my order?", "How do I return an item?"],
+            "theme": "dark",
+            "accent_color": "#4f46e5",
+            "answer_policy": "knowledge_only",
+            "temperature": 0.3
+        })
+    ),
+    responses((status = 200, description = "The chatbot with its new settings.", body = wire::Chatbot)),
+)]
 pub async fn update_chatbot(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -130,7 +153,17 @@ pub async fn apply_update(
     Ok(chatbot)
 }
 
-/// `DELETE /api/chatbots/{id}`: deletes the chatbot and all of its data.
+/// Delete a chatbot
+///
+/// Deletes the chatbot with all of its data: conversations, knowledge, leads and feedback. This
+/// cannot be undone. Needs the `chatbots:write` scope.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/chatbots/{id}",
+    tag = "Chatbots",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    responses((status = 204, description = "The chatbot is deleted.")),
+)]
 pub async fn delete_chatbot(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -142,7 +175,25 @@ pub async fn delete_chatbot(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/chatbots`: creates a chatbot and answers 201 with it.
+/// Create a chatbot
+///
+/// Creates a chatbot with default settings (change them with `PATCH`); it answers with the
+/// built-in responder until a provider is configured. Its id is public: it goes in the widget's
+/// embed snippet. Needs the `chatbots:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chatbots",
+    tag = "Chatbots",
+    request_body(
+        content = wire::CreateChatbot,
+        example = json!({
+            "name": "Support bot",
+            "website": "https://shop.example.com",
+            "welcome_message": "Hello! How can I help you today?"
+        })
+    ),
+    responses((status = 201, description = "The new chatbot.", body = wire::Chatbot)),
+)]
 pub async fn create_chatbot(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -156,10 +207,14 @@ pub async fn create_chatbot(
 }
 
 /// `limit` (1 to 100, default 20) and `cursor` (the previous page's `next_cursor`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// How many items a page holds: 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100, example = 20)]
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
     cursor: Option<String>,
 }
 
@@ -182,7 +237,17 @@ impl ListParams {
     }
 }
 
-/// `GET /api/chatbots`: the workspace's chatbots, newest first, paginated by cursor.
+/// List chatbots
+///
+/// The workspace's chatbots, newest first, a page at a time: pass a page's `next_cursor` as
+/// `cursor` to get the next one while `has_more` is true. Needs the `chatbots:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chatbots",
+    tag = "Chatbots",
+    params(ListParams),
+    responses((status = 200, description = "A page of chatbots.", body = wire::Page<wire::Chatbot>)),
+)]
 pub async fn list_chatbots(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -198,7 +263,17 @@ pub async fn list_chatbots(
     }))
 }
 
-/// `GET /api/chatbots/{id}`.
+/// Get a chatbot
+///
+/// The chatbot with all of its settings (never its provider key). Needs the `chatbots:read`
+/// scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chatbots/{id}",
+    tag = "Chatbots",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    responses((status = 200, description = "The chatbot.", body = wire::Chatbot)),
+)]
 pub async fn get_chatbot(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -46,7 +46,17 @@ pub fn message_json(m: conversations::Message) -> wire::StoredMessage {
     }
 }
 
-/// `GET /api/v2/chatbots/{id}/conversations?limit=&cursor=`.
+/// List a chatbot's conversations
+///
+/// The chatbot's conversations, newest first, a page at a time (see `cursor`).
+/// Needs the `conversations:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chatbots/{id}/conversations",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ListParams),
+    responses((status = 200, description = "A page of conversations.", body = wire::Page<wire::Conversation>)),
+)]
 pub async fn list_conversations(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -65,7 +75,17 @@ pub async fn list_conversations(
     }))
 }
 
-/// `GET /api/v2/conversations/{id}`: the conversation and its messages.
+/// Get a conversation
+///
+/// The conversation with all of its messages, oldest first, with the citations of each answer.
+/// Needs the `conversations:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/conversations/{id}",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The conversation's id.", example = "conv_7PqR2sT9uV4wX1yZ3aBc")),
+    responses((status = 200, description = "The conversation and its messages.", body = wire::ConversationDetail)),
+)]
 pub async fn get_conversation(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -80,7 +100,16 @@ pub async fn get_conversation(
     }))
 }
 
-/// `DELETE /api/v2/conversations/{id}`.
+/// Delete a conversation
+///
+/// Deletes the conversation and its messages. Needs the `conversations:write` scope.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/conversations/{id}",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The conversation's id.", example = "conv_7PqR2sT9uV4wX1yZ3aBc")),
+    responses((status = 204, description = "The conversation is deleted.")),
+)]
 pub async fn delete_conversation(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -91,7 +120,18 @@ pub async fn delete_conversation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v2/conversations/{id}/end`: an agent ends the conversation.
+/// End a conversation
+///
+/// An agent ends the conversation (`ended_reason` becomes `agent`); the visitor's widget shows
+/// it at once and the `conversation.ended` webhook event is sent. Ending an ended conversation
+/// changes nothing. Needs the `conversations:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/conversations/{id}/end",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The conversation's id.", example = "conv_7PqR2sT9uV4wX1yZ3aBc")),
+    responses((status = 200, description = "The conversation, ended.", body = wire::Conversation)),
+)]
 pub async fn end_conversation(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -107,8 +147,22 @@ pub async fn end_conversation(
     Ok(Json(conversation_json(&conversation)))
 }
 
-/// `POST /api/v2/conversations/{id}/reply` (seed 002: `/api/conversations/{id}/reply`): a human
-/// agent's reply; the visitor's open widget shows it at once.
+/// Reply as a human agent
+///
+/// Adds a human agent's message to the conversation; the visitor's open widget shows it at once,
+/// and the chatbot stays quiet while a person has the conversation. Needs the
+/// `conversations:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/conversations/{id}/reply",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The conversation's id.", example = "conv_7PqR2sT9uV4wX1yZ3aBc")),
+    request_body(
+        content = wire::AdminReply,
+        example = json!({"message": "Hi, this is Sam from support. Let me check your order for you."})
+    ),
+    responses((status = 201, description = "The agent's stored message.", body = wire::StoredMessage)),
+)]
 pub async fn reply_to_conversation(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -123,8 +177,18 @@ pub async fn reply_to_conversation(
     Ok((StatusCode::CREATED, Json(message_json(message))))
 }
 
-/// `POST /api/v2/conversations/{id}/tags` (seed 002: `/api/conversations/{id}/tags`): adds
-/// tags, or replaces them with `"mode": "replace"`.
+/// Tag a conversation
+///
+/// Adds tags to the conversation, or replaces all of its tags with `"mode": "replace"` (an
+/// empty list then removes them). Needs the `conversations:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/conversations/{id}/tags",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The conversation's id.", example = "conv_7PqR2sT9uV4wX1yZ3aBc")),
+    request_body(content = wire::SetTags, example = json!({"tags": ["billing", "vip"], "mode": "add"})),
+    responses((status = 200, description = "The conversation's tags after the change.", body = wire::Tags)),
+)]
 pub async fn set_conversation_tags(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -143,9 +207,12 @@ pub async fn set_conversation_tags(
 }
 
 /// `format`: `json` (the default), `csv` or `transcript` (one conversation only).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
+    /// `json` (the default), `csv`, or `transcript` (plain text; one conversation only).
+    #[param(example = "csv")]
     format: Option<String>,
 }
 
@@ -176,8 +243,26 @@ fn detail_json(conversation: &Conversation, messages: Vec<conversations::Message
     }
 }
 
-/// `GET /api/v2/conversations/{id}/export?format=csv|json|transcript` (seed 002:
-/// `/api/conversations/{id}/export`): one conversation as a download.
+/// Export a conversation
+///
+/// One conversation with its messages as a file to download (`Content-Disposition:
+/// attachment`): JSON (the shape of `GET /api/v2/conversations/{id}`), CSV (one row per
+/// message) or a plain-text transcript. Needs the `conversations:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/conversations/{id}/export",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The conversation's id.", example = "conv_7PqR2sT9uV4wX1yZ3aBc"), ExportParams),
+    responses((
+        status = 200,
+        description = "The conversation as a download in the format asked for.",
+        content(
+            (wire::ConversationDetail = "application/json"),
+            (String = "text/csv"),
+            (String = "text/plain"),
+        ),
+    )),
+)]
 pub async fn export_conversation(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -203,8 +288,22 @@ pub async fn export_conversation(
     }
 }
 
-/// `GET /api/v2/chatbots/{id}/conversations/export?format=csv|json`: every conversation of a
-/// chatbot with its messages.
+/// Export a chatbot's conversations
+///
+/// Every conversation of the chatbot with its messages, as a file to download: a JSON array of
+/// conversations with their messages, or CSV with one row per message. Needs the
+/// `conversations:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chatbots/{id}/conversations/export",
+    tag = "Conversations",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ExportParams),
+    responses((
+        status = 200,
+        description = "The conversations as a download in the format asked for (`json` or `csv`).",
+        content((Vec<wire::ConversationDetail> = "application/json"), (String = "text/csv")),
+    )),
+)]
 pub async fn export_chatbot_conversations(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -31,7 +31,27 @@ pub fn feedback_json(feedback: &Feedback) -> wire::Feedback {
     }
 }
 
-/// `POST /widget/v1/chatbots/{id}/feedback`: stores a visitor's rating and answers 201 with it.
+/// Rate an answer or a conversation
+///
+/// A visitor's feedback from the widget: thumbs up or down and/or a rating from 1 to 5, with an
+/// optional comment, on one answer (`message_id`) or on the whole conversation. Sends the
+/// `feedback.created` webhook event. Shares the per-IP rate limit of the widget's chat.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/chatbots/{id}/feedback",
+    tag = "Widget",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    request_body(
+        content = wire::CreateFeedback,
+        example = json!({
+            "conversation_id": "conv_7PqR2sT9uV4wX1yZ3aBc",
+            "message_id": "msg_9aB3cD5eF7gH1iJ2kL4m",
+            "thumbs": "up",
+            "comment": "Quick and clear, thanks!"
+        })
+    ),
+    responses((status = 201, description = "The stored feedback.", body = wire::Feedback)),
+)]
 pub async fn create_widget_feedback(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -53,7 +73,17 @@ pub async fn create_widget_feedback(
     Ok((StatusCode::CREATED, Json(feedback_json(&feedback))))
 }
 
-/// `GET /api/v2/chatbots/{id}/feedback`: the chatbot's feedback, newest first, paginated by cursor.
+/// List a chatbot's feedback
+///
+/// The feedback visitors gave the chatbot's answers and conversations, newest first, a page at a
+/// time. Needs the `conversations:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chatbots/{id}/feedback",
+    tag = "Feedback",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ListParams),
+    responses((status = 200, description = "A page of feedback.", body = wire::Page<wire::Feedback>)),
+)]
 pub async fn list_feedback(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -30,7 +30,28 @@ pub fn key_json(record: &KeyRecord, secret: Option<String>) -> wire::ApiKey {
     }
 }
 
-/// `POST /api/v2/keys`: creates a key and shows its secret, once.
+/// Create an API key
+///
+/// Creates a key and shows its `secret` in this response only: store it at once. A `secret` key
+/// (`sk_...`) is for servers; a `publishable` key (`pk_...`) may be used in browsers and should
+/// be limited to `allowed_origins`. A key can never hold a scope that the key creating it lacks.
+/// Needs the `keys:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/keys",
+    tag = "API keys",
+    request_body(
+        content = wire::CreateApiKey,
+        example = json!({
+            "name": "Production backend",
+            "kind": "secret",
+            "scopes": ["chatbots:read", "chat:write", "conversations:read"],
+            "allowed_origins": [],
+            "expires_at": "2031-01-01T00:00:00Z"
+        })
+    ),
+    responses((status = 201, description = "The new key, with its secret shown this once.", body = wire::ApiKey)),
+)]
 pub async fn create_api_key(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -56,7 +77,16 @@ pub async fn create_api_key(
     Ok((StatusCode::CREATED, Json(key_json(&record, Some(plain.expose().to_owned())))))
 }
 
-/// `GET /api/v2/keys`: the workspace's working keys (never their secrets).
+/// List API keys
+///
+/// The workspace's working keys (revoked and expired ones are left out), with their prefixes and
+/// last four characters but never their secrets. Needs the `keys:write` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/keys",
+    tag = "API keys",
+    responses((status = 200, description = "The workspace's keys, all on one page.", body = wire::Page<wire::ApiKey>)),
+)]
 pub async fn list_api_keys(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -71,7 +101,19 @@ pub async fn list_api_keys(
     }))
 }
 
-/// `POST /api/v2/keys/{id}/roll`: a new key now, the old one until the overlap ends.
+/// Roll an API key
+///
+/// Makes a new key with the same name, scopes and origins, shown this once; the old key keeps
+/// working for `expires_in_seconds` (a day by default, 0 ends it now), so that servers can
+/// switch without downtime. The body is optional. Needs the `keys:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/keys/{id}/roll",
+    tag = "API keys",
+    params(("id" = String, Path, description = "The key's id (not its secret).", example = "key_3Rt5Yu7Io9Pa1Sd3Fg5H")),
+    request_body(content = Option<wire::RollApiKey>, example = json!({"expires_in_seconds": 3600})),
+    responses((status = 201, description = "The new key, with its secret shown this once.", body = wire::ApiKey)),
+)]
 pub async fn roll_api_key(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -87,7 +129,16 @@ pub async fn roll_api_key(
     Ok((StatusCode::CREATED, Json(key_json(&record, Some(plain.expose().to_owned())))))
 }
 
-/// `DELETE /api/v2/keys/{id}`: revokes a key at once.
+/// Revoke an API key
+///
+/// The key stops working at once. Needs the `keys:write` scope.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/keys/{id}",
+    tag = "API keys",
+    params(("id" = String, Path, description = "The key's id (not its secret).", example = "key_3Rt5Yu7Io9Pa1Sd3Fg5H")),
+    responses((status = 204, description = "The key is revoked.")),
+)]
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -118,6 +118,32 @@ pub(crate) async fn limit_uploads(state: &AppState, who: &str) -> Result<(), Err
 /// `POST /api/knowledge`: adds a Q&A pair or a text (searchable at once, 201), a page to fetch
 /// (`url`, fetched in the background, 202) or a document (`document`: `source` is the file
 /// name, `content` the file, base64 for PDF and DOCX; 201).
+#[utoipa::path(
+    post,
+    path = "/api/v2/knowledge",
+    tag = "Knowledge",
+    summary = "Add knowledge",
+    description = "Adds something for a chatbot to answer from, by `type`: `qa` (the question in `source`, the answer \
+        in `content`) and `text` (a title or URL in `source`, the text in `content`) are searchable at once (201); \
+        `url` (the page in `source`) is fetched in the background (202: follow `status` and `progress`); `document` \
+        (the file name in `source`, the file in `content`, base64 for PDF and DOCX) is read at once (201). Pages \
+        and files count against the workspace's scrape and upload limits. Needs the `knowledge:write` scope.",
+    request_body(
+        content = wire::CreateKnowledge,
+        example = json!({
+            "chatbot_id": "bot_4kQ2x9TbLm7Yw1Rz8HcD",
+            "type": "qa",
+            "source": "What are your opening hours?",
+            "content": "We are open Monday to Friday, 9am to 6pm CET."
+        })
+    ),
+    responses(
+        (status = 201, description = "The source, ready and searchable.", body = wire::KnowledgeSource),
+        (status = 202, description = "The source of a `url`, queued to be fetched.", body = wire::KnowledgeSource),
+        (status = 413, description = "The document is larger than the upload limit.", body = wire::ErrorBody),
+        (status = 415, description = "The document is not a PDF, DOCX, Markdown or text file.", body = wire::ErrorBody),
+    ),
+)]
 pub async fn create_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -199,6 +225,28 @@ pub(crate) async fn queue_fetch(
 /// `POST /api/knowledge/scrape`: learns from a site, following same-site links from a page up
 /// to `max_depth`, or from the pages a sitemap (or sitemap index) lists, up to `max_pages`.
 /// Answers 202 with the source; its status and progress show how the crawl goes.
+#[utoipa::path(
+    post,
+    path = "/api/v2/knowledge/scrape",
+    tag = "Knowledge",
+    summary = "Crawl a site or sitemap",
+    description = "Learns from a website in the background: from a page, following same-site links up to \
+        `max_depth` (2 by default, at most 5), or from the pages a sitemap or sitemap index lists; at most \
+        `max_pages` pages (50 by default, capped by the server's configuration). The crawler honours robots.txt \
+        and fetches one page at a time per host. Answers 202 with the source; its `status` and `progress` show \
+        how the crawl goes, and `GET /api/v2/knowledge/{id}/pages` lists the pages learned. Counts against the \
+        scrape limit. Needs the `knowledge:write` scope.",
+    request_body(
+        content = wire::ScrapeKnowledge,
+        example = json!({
+            "chatbot_id": "bot_4kQ2x9TbLm7Yw1Rz8HcD",
+            "url": "https://docs.example.com/sitemap.xml",
+            "max_pages": 100,
+            "max_depth": 2
+        })
+    ),
+    responses((status = 202, description = "The crawl's source, queued.", body = wire::KnowledgeSource)),
+)]
 pub async fn scrape_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -222,6 +270,26 @@ pub async fn scrape_knowledge(
 /// DOCX, Markdown or text). The file is read in an isolated worker process; 201 with the ready
 /// source, 413 over the size cap, 415 for other types, 422 for an empty or unreadable file
 /// (an unreadable one is also listed as a failed source, with the reason).
+#[utoipa::path(
+    post,
+    path = "/api/v2/knowledge/upload",
+    tag = "Knowledge",
+    summary = "Upload a document",
+    description = "Learns from a file sent as `multipart/form-data` with the fields `chatbotId` (or `chatbot_id`) \
+        and `file`: PDF, DOCX, Markdown (.md) or text (.txt). The file is read in an isolated worker process and \
+        the answer (201) is the ready source. A file that cannot be read is refused (422) and also listed as a \
+        failed source with the reason. Counts against the upload limit. Needs the `knowledge:write` scope.",
+    request_body(
+        content = super::openapi::UploadKnowledge,
+        content_type = "multipart/form-data",
+        example = json!({"chatbotId": "bot_4kQ2x9TbLm7Yw1Rz8HcD", "file": "@handbook.pdf"})
+    ),
+    responses(
+        (status = 201, description = "The document's source, ready and searchable.", body = wire::KnowledgeSource),
+        (status = 413, description = "The file is larger than the upload limit.", body = wire::ErrorBody),
+        (status = 415, description = "The file is not a PDF, DOCX, Markdown or text file.", body = wire::ErrorBody),
+    ),
+)]
 pub async fn upload_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -329,14 +397,27 @@ async fn refuse_file(state: &AppState, chatbot: &Chatbot, file_name: &str, err: 
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListKnowledgeParams {
+    /// The chatbot whose sources to list (also accepted as `chatbotId`).
     #[serde(alias = "chatbotId")]
+    #[param(example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")]
     chatbot_id: String,
 }
 
 /// `GET /api/knowledge?chatbot_id=`: a chatbot's sources, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v2/knowledge",
+    tag = "Knowledge",
+    summary = "List knowledge sources",
+    description = "A chatbot's knowledge sources, newest first, with their status and progress (the pages of a \
+        crawl are listed under it). Needs the `knowledge:read` scope.",
+    params(ListKnowledgeParams),
+    responses((status = 200, description = "The chatbot's sources, all on one page.", body = wire::Page<wire::KnowledgeSource>)),
+)]
 pub async fn list_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -354,6 +435,16 @@ pub async fn list_knowledge(
 }
 
 /// `GET /api/knowledge/{id}`: a source with its status and progress.
+#[utoipa::path(
+    get,
+    path = "/api/v2/knowledge/{id}",
+    tag = "Knowledge",
+    summary = "Get a knowledge source",
+    description = "A source with its `status` (`processing`, `ready` or `failed` with an `error`) and the \
+        `progress` of its fetch or crawl. Needs the `knowledge:read` scope.",
+    params(("id" = String, Path, description = "The knowledge source's id.", example = "src_2Xy9Qw8Er7Ty6Ui5Op4A")),
+    responses((status = 200, description = "The source.", body = wire::KnowledgeSource)),
+)]
 pub async fn get_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -365,6 +456,16 @@ pub async fn get_knowledge(
 }
 
 /// `GET /api/v2/knowledge/{id}/pages`: the pages a scrape learned from.
+#[utoipa::path(
+    get,
+    path = "/api/v2/knowledge/{id}/pages",
+    tag = "Knowledge",
+    summary = "List a crawl's pages",
+    description = "The pages a crawl learned from, each a source of type `page` with its own status. Needs the \
+        `knowledge:read` scope.",
+    params(("id" = String, Path, description = "The knowledge source's id.", example = "src_2Xy9Qw8Er7Ty6Ui5Op4A")),
+    responses((status = 200, description = "The crawl's pages, all on one page.", body = wire::Page<wire::KnowledgeSource>)),
+)]
 pub async fn list_knowledge_pages(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -383,6 +484,16 @@ pub async fn list_knowledge_pages(
 
 /// `POST /api/v2/knowledge/{id}/refresh`: fetches a page or crawl again (202); unchanged pages
 /// are not rewritten, pages gone from the site are forgotten.
+#[utoipa::path(
+    post,
+    path = "/api/v2/knowledge/{id}/refresh",
+    tag = "Knowledge",
+    summary = "Refresh a page or crawl",
+    description = "Fetches a page or crawl again in the background (202): unchanged pages are not rewritten and \
+        pages gone from the site are forgotten. Counts against the scrape limit. Needs the `knowledge:write` scope.",
+    params(("id" = String, Path, description = "The knowledge source's id.", example = "src_2Xy9Qw8Er7Ty6Ui5Op4A")),
+    responses((status = 202, description = "The source, queued to be fetched again.", body = wire::KnowledgeSource)),
+)]
 pub async fn refresh_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -398,6 +509,16 @@ pub async fn refresh_knowledge(
 
 /// `DELETE /api/knowledge/{id}`: the source and all of its pages and chunks, from every
 /// process's answers.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/knowledge/{id}",
+    tag = "Knowledge",
+    summary = "Delete a knowledge source",
+    description = "Deletes the source with all of its pages and chunks; no answer uses it from then on, in any \
+        process. Needs the `knowledge:write` scope.",
+    params(("id" = String, Path, description = "The knowledge source's id.", example = "src_2Xy9Qw8Er7Ty6Ui5Op4A")),
+    responses((status = 204, description = "The source is deleted.")),
+)]
 pub async fn delete_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -410,6 +531,17 @@ pub async fn delete_knowledge(
 }
 
 /// `POST /api/v2/chatbots/{id}/knowledge/search`: what retrieval returns for a query.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chatbots/{id}/knowledge/search",
+    tag = "Knowledge",
+    summary = "Search a chatbot's knowledge",
+    description = "What retrieval finds for a query, best first, as the chatbot would use it to answer: to check \
+        what a question will be answered from. `limit` is 1 to 50 (5 by default). Needs the `knowledge:read` scope.",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    request_body(content = wire::KnowledgeSearch, example = json!({"query": "opening hours", "limit": 5})),
+    responses((status = 200, description = "The best chunks, best first.", body = Vec<wire::KnowledgeHit>)),
+)]
 pub async fn search_knowledge(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -425,10 +557,10 @@ pub async fn search_knowledge(
         return Err(Error::Validation("query must have 1 to 1000 characters".into()));
     }
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
-    let hits = state.chat.knowledge().search(&chatbot.id, &body.query, limit as usize).await?;
+    let hits = state.chat.knowledge().search_ranked(&chatbot.id, &body.query, limit as usize).await?;
     Ok(Json(
         hits.into_iter()
-            .map(|hit| wire::KnowledgeHit {
+            .map(|knowledge::Ranked { hit, found_by }| wire::KnowledgeHit {
                 entry_id: hit.entry.id.clone(),
                 kind: hit.entry.kind.clone(),
                 title: hit.entry.title.clone(),
@@ -437,21 +569,37 @@ pub async fn search_knowledge(
                 snippet: hit.entry.content.chars().take(300).collect(),
                 file_name: hit.entry.file_name.clone(),
                 page: hit.entry.page.and_then(|p| u32::try_from(p).ok()),
+                found_by: found_by.names().into_iter().map(str::to_owned).collect(),
             })
             .collect(),
     ))
 }
 
 /// `q` (what the visitor typed so far) and `limit` (1 to 20, default 5).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestParams {
+    /// What the visitor has typed so far.
+    #[param(example = "how do I ret")]
     q: String,
+    /// How many completions at most: 1 to 20, 5 by default.
+    #[param(minimum = 1, maximum = 20, example = 5)]
     limit: Option<usize>,
 }
 
 /// `GET /api/v2/chatbots/{id}/suggestions?q=`: completions of a partly typed question from the
 /// chatbot's Q&A questions, frequent visitor questions and knowledge titles.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chatbots/{id}/suggestions",
+    tag = "Knowledge",
+    summary = "Suggest questions",
+    description = "Completions of a partly typed question, from the chatbot's Q&A questions (`question`), what \
+        visitors ask often (`frequent`) and the titles of its knowledge (`title`). Needs the `knowledge:read` scope.",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), SuggestParams),
+    responses((status = 200, description = "The completions, best first.", body = wire::Suggestions)),
+)]
 pub async fn suggest_questions(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -62,8 +62,29 @@ fn page<T, U>(items: &[T], next_cursor: Option<String>, shape: impl Fn(&T) -> U)
     }
 }
 
-/// `POST /widget/v1/chatbots/{id}/leads`: a visitor's details; creates or updates their contact
-/// and answers 201 with the lead.
+/// Submit a lead
+///
+/// The contact details a visitor gives in the widget's lead form. The lead is stored with the
+/// conversation it came from, the workspace's contact with that email is created or updated,
+/// and the `lead.submitted` webhook event is sent. Shares the per-IP rate limit of the widget's
+/// chat.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/chatbots/{id}/leads",
+    tag = "Widget",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    request_body(
+        content = wire::CreateLead,
+        example = json!({
+            "conversation_id": "conv_7PqR2sT9uV4wX1yZ3aBc",
+            "name": "Dana Scully",
+            "email": "dana@example.com",
+            "phone": "+1 555 0100",
+            "fields": {"company": "Example Corp"}
+        })
+    ),
+    responses((status = 201, description = "The stored lead.", body = wire::Lead)),
+)]
 pub async fn create_widget_lead(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -80,7 +101,17 @@ pub async fn create_widget_lead(
     Ok((StatusCode::CREATED, Json(lead_json(&lead))))
 }
 
-/// `GET /api/v2/chatbots/{id}/leads`: the chatbot's leads, newest first, paginated by cursor.
+/// List a chatbot's leads
+///
+/// The leads visitors submitted through the chatbot's widget, newest first, a page at a time.
+/// Needs the `leads:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/chatbots/{id}/leads",
+    tag = "Leads & contacts",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ListParams),
+    responses((status = 200, description = "A page of leads.", body = wire::Page<wire::Lead>)),
+)]
 pub async fn list_leads(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -94,15 +125,31 @@ pub async fn list_leads(
 }
 
 /// `limit`, `cursor` and `email` (only the contact with this address).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ContactListParams {
+    /// How many contacts a page holds: 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100, example = 20)]
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
     cursor: Option<String>,
+    /// Only the contact with this email address (compared case-insensitively).
+    #[param(example = "dana@example.com")]
     email: Option<String>,
 }
 
-/// `GET /api/v2/contacts`: the workspace's contacts, newest first, paginated by cursor.
+/// List contacts
+///
+/// The workspace's contacts, newest first, a page at a time; `email` finds one contact by its
+/// address. Needs the `contacts:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/contacts",
+    tag = "Leads & contacts",
+    params(ContactListParams),
+    responses((status = 200, description = "A page of contacts.", body = wire::Page<wire::Contact>)),
+)]
 pub async fn list_contacts(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -116,7 +163,29 @@ pub async fn list_contacts(
     Ok(Json(page(&found.items, found.next_cursor, contact_json)))
 }
 
-/// `POST /api/v2/contacts`: creates a contact; 409 when the email is taken.
+/// Create a contact
+///
+/// Adds a person to the workspace's contacts, one per email address (stored lower-cased);
+/// `attributes` hold any JSON values. Sends the `contact.created` webhook event. Needs the
+/// `contacts:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/contacts",
+    tag = "Leads & contacts",
+    request_body(
+        content = wire::CreateContact,
+        example = json!({
+            "email": "dana@example.com",
+            "name": "Dana Scully",
+            "phone": "+1 555 0100",
+            "attributes": {"plan": "pro", "seats": 12}
+        })
+    ),
+    responses(
+        (status = 201, description = "The new contact.", body = wire::Contact),
+        (status = 409, description = "A contact with this email already exists.", body = wire::ErrorBody),
+    ),
+)]
 pub async fn create_contact(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -129,7 +198,16 @@ pub async fn create_contact(
     Ok((StatusCode::CREATED, Json(contact_json(&contact))))
 }
 
-/// `GET /api/v2/contacts/{id}`.
+/// Get a contact
+///
+/// Needs the `contacts:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/contacts/{id}",
+    tag = "Leads & contacts",
+    params(("id" = String, Path, description = "The contact's id.", example = "ct_5Gh7Jk9Lz2Xc4Vb6Nm8Q")),
+    responses((status = 200, description = "The contact.", body = wire::Contact)),
+)]
 pub async fn get_contact(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -140,7 +218,22 @@ pub async fn get_contact(
     Ok(Json(contact_json(&contact)))
 }
 
-/// `PATCH /api/v2/contacts/{id}`: changes the name or phone and merges the attributes.
+/// Update a contact
+///
+/// Changes the name or phone (an empty string clears it) and merges `attributes` into the
+/// contact's: an attribute set to `null` is removed. The email cannot change. Sends the
+/// `contact.updated` webhook event. Needs the `contacts:write` scope.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/contacts/{id}",
+    tag = "Leads & contacts",
+    params(("id" = String, Path, description = "The contact's id.", example = "ct_5Gh7Jk9Lz2Xc4Vb6Nm8Q")),
+    request_body(
+        content = wire::UpdateContact,
+        example = json!({"phone": "+1 555 0199", "attributes": {"plan": "enterprise", "trial": null}})
+    ),
+    responses((status = 200, description = "The contact after the change.", body = wire::Contact)),
+)]
 pub async fn update_contact(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -154,8 +247,29 @@ pub async fn update_contact(
     Ok(Json(contact_json(&contact)))
 }
 
-/// `POST /api/v2/contacts/import`: a JSON array of contacts, or CSV with `Content-Type:
-/// text/csv`. Creates or updates a contact per row; bad rows are reported and the rest kept.
+/// Import contacts
+///
+/// Creates or updates one contact per row, matched by email: a JSON array of contacts (a JSON
+/// export imports again as it is), or CSV with `Content-Type: text/csv` and a header row naming
+/// `email` and optionally `name`, `phone`, `attributes` (a JSON object) and any other column as
+/// an attribute of that name. Rows that cannot be stored are reported in `errors`; the others are
+/// kept. At most 10,000 rows. Needs the `contacts:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/contacts/import",
+    tag = "Leads & contacts",
+    request_body(
+        description = "The contacts, as a JSON array or as CSV.",
+        content(
+            (Vec<wire::CreateContact> = "application/json", example = json!([
+                {"email": "dana@example.com", "name": "Dana Scully", "attributes": {"plan": "pro"}},
+                {"email": "fox@example.com", "phone": "+1 555 0101"}
+            ])),
+            (String = "text/csv", example = json!("email,name,phone,plan\ndana@example.com,Dana Scully,,pro\n")),
+        )
+    ),
+    responses((status = 200, description = "What the import did.", body = wire::ImportResult)),
+)]
 pub async fn import_contacts(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -347,14 +461,31 @@ fn csv_contact(columns: &[Column], record: &csv::StringRecord) -> Result<Contact
 }
 
 /// `format`: `json` (the default) or `csv`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
+    /// `json` (the default) or `csv`.
+    #[param(example = "csv")]
     format: Option<String>,
 }
 
-/// `GET /api/v2/contacts/export?format=csv|json`: every contact of the workspace, oldest first;
-/// JSON is an array of contacts, CSV has the columns `email,name,phone,attributes`.
+/// Export contacts
+///
+/// Every contact of the workspace, oldest first: a JSON array of contacts, or CSV with the
+/// columns `email,name,phone,attributes` (cells that a spreadsheet would run as formulas are
+/// made inert). Both import again unchanged. Needs the `contacts:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/contacts/export",
+    tag = "Leads & contacts",
+    params(ExportParams),
+    responses((
+        status = 200,
+        description = "Every contact, in the format asked for.",
+        content((Vec<wire::Contact> = "application/json"), (String = "text/csv")),
+    )),
+)]
 pub async fn export_contacts(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod knowledge;
 pub mod leads;
 pub mod limits;
+pub mod openapi;
 pub mod usage;
 pub mod webhooks;
 pub mod widget;

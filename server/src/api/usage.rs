@@ -15,13 +15,22 @@ use crate::usage::{self, GroupBy, Totals};
 
 const DEFAULT_DAYS: i64 = 30;
 
-#[derive(Debug, Deserialize)]
+/// The period and grouping of a usage report.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UsageParams {
+    /// The first day (`YYYY-MM-DD`, UTC); 30 days before `end_date` by default.
+    #[param(example = "2026-04-01")]
     start_date: Option<String>,
+    /// The last day, included (`YYYY-MM-DD`, UTC); today by default.
+    #[param(example = "2026-04-30")]
     end_date: Option<String>,
+    /// `day` (the default), `model`, `chatbot` or `key` (`/api/v2/usage` only).
+    #[param(example = "model")]
     group_by: Option<String>,
     /// Accepted for the seed's `/api/v1/usage?api_key=…`; authentication reads it, not this.
+    /// Prefer the `Authorization` header: URLs end up in logs.
     #[serde(default, rename = "api_key")]
     _api_key: Option<String>,
 }
@@ -61,7 +70,18 @@ fn date_of(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).map(|t| t.date().to_string()).unwrap_or_default()
 }
 
-/// `GET /api/v2/usage?start_date=&end_date=&group_by=model|chatbot|key|day`.
+/// Get the workspace's usage
+///
+/// Requests, tokens and cost (in US dollars) of the workspace's chat answers over a period of
+/// days, in total and grouped by day, model, chatbot or key (visitors' chats through the widget
+/// count under the key `widget`). Needs the `usage:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/usage",
+    tag = "Usage",
+    params(UsageParams),
+    responses((status = 200, description = "The usage report.", body = wire::UsageReport)),
+)]
 pub async fn get_usage(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -82,7 +102,17 @@ pub async fn get_usage(
     }))
 }
 
-/// `GET /api/v1/usage?api_key=…&start_date=…`: the calling key's own usage, in the seed's shape.
+/// Get this key's usage (v1)
+///
+/// The calling key's own usage by model, in the shape of the first API version. The key may also
+/// be given as the `api_key` query parameter, on this path only. Needs the `usage:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v1/usage",
+    tag = "Usage",
+    params(UsageParams),
+    responses((status = 200, description = "The key's usage, by model.", body = wire::UsageV1)),
+)]
 pub async fn get_key_usage_v1(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -65,7 +65,17 @@ fn attempt_json(attempt: &Attempt) -> wire::WebhookAttempt {
     }
 }
 
-/// `GET /api/v2/webhooks/events`: every event with its classic name and an example payload.
+/// List webhook events
+///
+/// Every event an endpoint can subscribe to, with its classic name (for endpoints with
+/// `"naming": "classic"`), what it means and an example payload as delivered. Needs the
+/// `webhooks:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/webhooks/events",
+    tag = "Webhooks",
+    responses((status = 200, description = "Every event type.", body = Vec<wire::WebhookEventType>)),
+)]
 pub async fn list_webhook_events(
     Authenticated(caller): Authenticated,
 ) -> Result<Json<Vec<wire::WebhookEventType>>, Error> {
@@ -86,7 +96,27 @@ pub(crate) fn event_catalogue() -> Vec<wire::WebhookEventType> {
         .collect()
 }
 
-/// `POST /api/v2/webhooks`: registers an endpoint and shows its secret, once.
+/// Create a webhook endpoint
+///
+/// Registers a URL to which Parlor POSTs the events it subscribes to (all of them when `events`
+/// is empty or `["*"]`), signed with the Standard Webhooks headers (`webhook-id`,
+/// `webhook-timestamp`, `webhook-signature`) and `X-Parlor-Signature`. The signing `secret`
+/// (`whsec_...`) is shown in this response only. The URL must reach the public Internet.
+/// Needs the `webhooks:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/webhooks",
+    tag = "Webhooks",
+    request_body(
+        content = wire::CreateWebhook,
+        example = json!({
+            "url": "https://hooks.example.com/parlor",
+            "events": ["conversation.started", "lead.submitted"],
+            "description": "CRM sync"
+        })
+    ),
+    responses((status = 201, description = "The new endpoint, with its secret shown this once.", body = wire::Webhook)),
+)]
 pub async fn create_webhook(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -105,7 +135,17 @@ pub async fn create_webhook(
     Ok((StatusCode::CREATED, Json(webhook_json(&endpoint, Some(secret)))))
 }
 
-/// `GET /api/v2/webhooks`.
+/// List webhook endpoints
+///
+/// The workspace's endpoints, newest first, a page at a time (never their secrets). Needs the
+/// `webhooks:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/webhooks",
+    tag = "Webhooks",
+    params(ListParams),
+    responses((status = 200, description = "A page of endpoints.", body = wire::Page<wire::Webhook>)),
+)]
 pub async fn list_webhooks(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -121,7 +161,17 @@ pub async fn list_webhooks(
     }))
 }
 
-/// `GET /api/v2/webhooks/{id}`.
+/// Get a webhook endpoint
+///
+/// The endpoint with its subscriptions and health (`enabled`, `failure_streak`). Needs the
+/// `webhooks:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/webhooks/{id}",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D")),
+    responses((status = 200, description = "The endpoint.", body = wire::Webhook)),
+)]
 pub async fn get_webhook(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -132,7 +182,21 @@ pub async fn get_webhook(
     Ok(Json(webhook_json(&endpoint, None)))
 }
 
-/// `PATCH /api/v2/webhooks/{id}`.
+/// Update a webhook endpoint
+///
+/// Changes the fields the body names. `"enabled": true` re-enables an endpoint that was disabled
+/// after failing too often and clears its failure streak. Needs the `webhooks:write` scope.
+#[utoipa::path(
+    patch,
+    path = "/api/v2/webhooks/{id}",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D")),
+    request_body(
+        content = wire::UpdateWebhook,
+        example = json!({"events": ["*"], "enabled": true})
+    ),
+    responses((status = 200, description = "The endpoint after the change.", body = wire::Webhook)),
+)]
 pub async fn update_webhook(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -151,7 +215,16 @@ pub async fn update_webhook(
     Ok(Json(webhook_json(&endpoint, None)))
 }
 
-/// `DELETE /api/v2/webhooks/{id}`.
+/// Delete a webhook endpoint
+///
+/// Deletes the endpoint; deliveries still pending are not sent. Needs the `webhooks:write` scope.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/webhooks/{id}",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D")),
+    responses((status = 204, description = "The endpoint is deleted.")),
+)]
 pub async fn delete_webhook(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -163,8 +236,20 @@ pub async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v2/webhooks/{id}/rotate-secret`: a new secret, shown once; the previous one
-/// keeps signing for `overlap_seconds` (a day by default).
+/// Rotate a webhook secret
+///
+/// Makes a new signing secret, shown in this response only. During the overlap
+/// (`overlap_seconds`, a day by default, 0 ends it now) deliveries carry signatures under both
+/// secrets, so that the receiver can switch without refusing any. The body is optional. Needs
+/// the `webhooks:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/webhooks/{id}/rotate-secret",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D")),
+    request_body(content = Option<wire::RotateWebhookSecret>, example = json!({"overlap_seconds": 3600})),
+    responses((status = 200, description = "The endpoint with its new secret, shown this once.", body = wire::Webhook)),
+)]
 pub async fn rotate_webhook_secret(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -179,7 +264,17 @@ pub async fn rotate_webhook_secret(
     Ok(Json(webhook_json(&endpoint, Some(secret))))
 }
 
-/// `POST /api/v2/webhooks/{id}/test`: queues a `ping` to this endpoint; 202 with the delivery.
+/// Send a test event
+///
+/// Queues a `ping` event to this endpoint (only), to check that the receiver answers and
+/// verifies signatures; follow it in the delivery log. Needs the `webhooks:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/webhooks/{id}/test",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D")),
+    responses((status = 202, description = "The queued delivery.", body = wire::WebhookDelivery)),
+)]
 pub async fn send_test_webhook(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -192,15 +287,31 @@ pub async fn send_test_webhook(
 }
 
 /// `limit`, `cursor` and an optional `status` (pending, succeeded, failed).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
+    /// How many deliveries a page holds: 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100, example = 20)]
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page; absent for the first page.
     cursor: Option<String>,
+    /// Only deliveries with this status: `pending`, `succeeded` or `failed`.
+    #[param(example = "failed")]
     status: Option<String>,
 }
 
-/// `GET /api/v2/webhooks/{id}/deliveries`: the delivery log, newest first.
+/// List deliveries
+///
+/// The endpoint's delivery log, newest first, a page at a time, optionally only the deliveries
+/// with one status. Needs the `webhooks:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/webhooks/{id}/deliveries",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D"), DeliveryParams),
+    responses((status = 200, description = "A page of deliveries.", body = wire::Page<wire::WebhookDelivery>)),
+)]
 pub async fn list_webhook_deliveries(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -220,7 +331,18 @@ pub async fn list_webhook_deliveries(
     }))
 }
 
-/// `GET /api/v2/webhooks/{id}/deliveries/{delivery_id}`: the delivery, its payload and attempts.
+/// Get a delivery
+///
+/// The delivery with the payload as its endpoint receives it and every attempt: when, the
+/// receiver's status code or the error, the latency and the start of the receiver's answer.
+/// Needs the `webhooks:read` scope.
+#[utoipa::path(
+    get,
+    path = "/api/v2/webhooks/{id}/deliveries/{delivery_id}",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D"), ("delivery_id" = String, Path, description = "The delivery's id (its `webhook-id` header).", example = "msg_2Lm4Np6Qr8St0Uv2Wx4Yz")),
+    responses((status = 200, description = "The delivery, its payload and its attempts.", body = wire::WebhookDeliveryDetail)),
+)]
 pub async fn get_webhook_delivery(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -247,7 +369,17 @@ pub(crate) fn delivery_detail_json(
     }
 }
 
-/// `POST /api/v2/webhooks/{id}/deliveries/{delivery_id}/redeliver`: sends it again now.
+/// Redeliver
+///
+/// Sends the delivery again now, whatever its status, with the same `webhook-id` so that the
+/// receiver can recognise a duplicate. Needs the `webhooks:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D"), ("delivery_id" = String, Path, description = "The delivery's id (its `webhook-id` header).", example = "msg_2Lm4Np6Qr8St0Uv2Wx4Yz")),
+    responses((status = 202, description = "The delivery, queued again.", body = wire::WebhookDelivery)),
+)]
 pub async fn redeliver_webhook(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -259,7 +391,22 @@ pub async fn redeliver_webhook(
     Ok((StatusCode::ACCEPTED, Json(delivery_json(&delivery))))
 }
 
-/// `POST /api/v2/webhooks/{id}/replay`: queues again the events of a time range.
+/// Replay events
+///
+/// Queues again, for this endpoint, every event it subscribes to that happened between `since`
+/// and `until` (now by default): for a receiver that was down or lost data. Needs the
+/// `webhooks:write` scope.
+#[utoipa::path(
+    post,
+    path = "/api/v2/webhooks/{id}/replay",
+    tag = "Webhooks",
+    params(("id" = String, Path, description = "The endpoint's id.", example = "whk_8Nb6Vc4Xz2Lk9Jh7Gf5D")),
+    request_body(
+        content = wire::ReplayWebhook,
+        example = json!({"since": "2026-04-12T00:00:00Z", "until": "2026-04-13T00:00:00Z"})
+    ),
+    responses((status = 202, description = "How many deliveries were queued.", body = wire::ReplayResult)),
+)]
 pub async fn replay_webhook(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

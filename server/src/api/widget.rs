@@ -26,8 +26,11 @@ use crate::keys::Scope;
 use crate::state::AppState;
 
 /// The query of a visitor's own request: the visitor id the widget keeps in localStorage.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VisitorParams {
+    /// The id the widget made for this visitor (kept in `localStorage`).
+    #[param(example = "visitor_42")]
     visitor_id: String,
 }
 
@@ -35,6 +38,17 @@ pub struct VisitorParams {
 const LIVE_POLL: Duration = Duration::from_secs(2);
 
 /// `GET /widget/v1/chatbots/{id}`: what the widget needs to draw itself.
+#[utoipa::path(
+    get,
+    path = "/widget/v1/chatbots/{id}",
+    tag = "Widget",
+    summary = "Get the widget's configuration",
+    description = "What the widget needs to draw itself: the chatbot's name, welcome message, theme, colours, \
+        starter questions, language and when to ask for the visitor's details. No key: the widget calls it from \
+        visitors' pages. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    responses((status = 200, description = "The widget's configuration.", body = wire::WidgetConfig)),
+)]
 pub async fn get_widget_config(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -66,6 +80,29 @@ pub async fn get_widget_config(
 }
 
 /// `POST /widget/v1/chatbots/{id}/chat`: a visitor's message, answered like the API's chat.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/chatbots/{id}/chat",
+    tag = "Widget",
+    summary = "Send a visitor's message",
+    description = "A visitor's message, answered like `POST /api/v2/chatbots/{id}/chat`: server-sent events \
+        (`start`, `delta`, `citations`, then `done` or `error`) by default, one JSON object with \
+        `\"stream\": false`. Pass the widget's `visitor_id`, and the `conversation_id` of the `start` event to \
+        continue a conversation. Limited per client IP address. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    request_body(
+        content = wire::ChatRequest,
+        example = json!({"message": "Do you ship to Canada?", "visitor_id": "visitor_42", "stream": true})
+    ),
+    responses((
+        status = 200,
+        description = "The answer: server-sent events by default, one JSON object with `\"stream\": false`.",
+        content(
+            (String = "text/event-stream", example = json!(super::openapi::CHAT_STREAM_EXAMPLE)),
+            (wire::ChatReply = "application/json"),
+        ),
+    )),
+)]
 pub async fn send_widget_message(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -78,10 +115,12 @@ pub async fn send_widget_message(
 }
 
 /// Refuses pages whose origin the chatbot does not list (when it lists any), so that a
-/// chatbot's widget cannot be embedded on someone else's site.
+/// chatbot's widget cannot be embedded on someone else's site. Parlor's own pages (the iframe
+/// fallback, which only the listed origins may frame, and the portal's preview) are same-origin
+/// requests and always pass.
 pub(crate) fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Error> {
     let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
-    if settings.allows_origin(origin) {
+    if settings.allows_origin(origin) || crate::portal::is_same_origin(headers) {
         Ok(())
     } else {
         Err(Error::forbidden(
@@ -93,6 +132,20 @@ pub(crate) fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(
 
 /// `GET /widget/v1/chatbots/{id}/messages/{message_id}/stream`: resumes an answer after
 /// `Last-Event-ID` (or `?after=`), for a visitor whose connection dropped.
+#[utoipa::path(
+    get,
+    path = "/widget/v1/chatbots/{id}/messages/{message_id}/stream",
+    tag = "Widget",
+    summary = "Resume an answer's stream",
+    description = "The rest of an answer as server-sent events after `Last-Event-ID` (or `after`), for a visitor \
+        whose connection dropped: live while it is generated, whole once it is stored. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("message_id" = String, Path, description = "The answer's message id.", example = "msg_9aB3cD5eF7gH1iJ2kL4m"), ("Last-Event-ID" = Option<u64>, Header, description = "The id of the last event received; takes precedence over `after`."), super::chat::ResumeParams),
+    responses((
+        status = 200,
+        description = "The rest of the answer as server-sent events: `delta`, `citations`, then `done` or `error`.",
+        content((String = "text/event-stream")),
+    )),
+)]
 pub async fn resume_widget_reply(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -105,6 +158,16 @@ pub async fn resume_widget_reply(
 }
 
 /// `POST /widget/v1/chatbots/{id}/messages/{message_id}/stop`: the visitor's stop button.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/chatbots/{id}/messages/{message_id}/stop",
+    tag = "Widget",
+    summary = "Stop an answer",
+    description = "The visitor's stop button: ends an answer being generated and keeps what was generated. \
+        The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("message_id" = String, Path, description = "The answer's message id.", example = "msg_9aB3cD5eF7gH1iJ2kL4m")),
+    responses((status = 200, description = "Whether the answer was still being generated.", body = wire::StopReply)),
+)]
 pub async fn stop_widget_reply(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -117,6 +180,17 @@ pub async fn stop_widget_reply(
 
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate`: the visitor asks
 /// for a human.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate",
+    tag = "Widget",
+    summary = "Ask for a human",
+    description = "The visitor asks for a person: the conversation becomes `escalated`, the chatbot stays quiet \
+        and the `conversation.escalated` webhook event is sent. The body is optional. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("conversation_id" = String, Path, description = "The visitor's conversation.", example = "conv_7PqR2sT9uV4wX1yZ3aBc")),
+    request_body(content = Option<wire::Escalate>, example = json!({"reason": "visitor_request"})),
+    responses((status = 200, description = "The conversation's new status.", body = wire::ConversationStatus)),
+)]
 pub async fn escalate_widget_conversation(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -140,6 +214,15 @@ pub async fn escalate_widget_conversation(
 
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/end`: the visitor ends the
 /// conversation.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/chatbots/{id}/conversations/{conversation_id}/end",
+    tag = "Widget",
+    summary = "End a conversation",
+    description = "The visitor ends the conversation (`ended_reason` `visitor`). The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("conversation_id" = String, Path, description = "The visitor's conversation.", example = "conv_7PqR2sT9uV4wX1yZ3aBc")),
+    responses((status = 200, description = "The conversation's new status.", body = wire::ConversationStatus)),
+)]
 pub async fn end_widget_conversation(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -159,6 +242,22 @@ pub async fn end_widget_conversation(
 /// stream of agents' messages (`message`, with the message's position as the event id, so
 /// `Last-Event-ID` resumes) and status changes (`status`). Agents' replies from this process
 /// arrive at once, from other processes within two seconds.
+#[utoipa::path(
+    get,
+    path = "/widget/v1/chatbots/{id}/conversations/{conversation_id}/events",
+    tag = "Widget",
+    summary = "Follow a conversation live",
+    description = "A visitor's live stream of server-sent events: `status` (`ConversationStatus`) when the \
+        conversation's status changes (first at once), and `message` (`StoredMessage`) for each message of a human \
+        agent, with its position as the event id so that `Last-Event-ID` resumes. Agents' replies arrive at once \
+        from this process and within two seconds from others. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("conversation_id" = String, Path, description = "The visitor's conversation.", example = "conv_7PqR2sT9uV4wX1yZ3aBc"), ("Last-Event-ID" = Option<u64>, Header, description = "The id of the last event received; takes precedence over `after`."), super::chat::ResumeParams),
+    responses((
+        status = 200,
+        description = "Server-sent events `status` and `message` until the conversation is deleted.",
+        content((String = "text/event-stream")),
+    )),
+)]
 pub async fn follow_widget_conversation(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -256,6 +355,16 @@ async fn visitor_conversation(
 /// `GET /widget/v1/chatbots/{id}/conversations/{conversation_id}/messages?visitor_id=`: the
 /// conversation's messages, oldest first, for the visitor who started it: what the widget shows
 /// again after a reload.
+#[utoipa::path(
+    get,
+    path = "/widget/v1/chatbots/{id}/conversations/{conversation_id}/messages",
+    tag = "Widget",
+    summary = "List a visitor's messages",
+    description = "The conversation's messages, oldest first, for the visitor who started it (404 for anyone \
+        else): what the widget shows again after a reload. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("conversation_id" = String, Path, description = "The visitor's conversation.", example = "conv_7PqR2sT9uV4wX1yZ3aBc"), VisitorParams),
+    responses((status = 200, description = "The conversation's messages, all on one page.", body = wire::Page<wire::StoredMessage>)),
+)]
 pub async fn list_widget_messages(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -279,6 +388,28 @@ pub async fn list_widget_messages(
 /// secret, or the call is refused (403 `IDENTITY_NOT_VERIFIED`); without one the identity is
 /// kept unverified. With the visitor's conversation, the identity is attached to it; a verified
 /// one with an email also becomes (or updates) the workspace's contact.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/chatbots/{id}/identify",
+    tag = "Widget",
+    summary = "Identify the visitor",
+    description = "Who the host page says its visitor is (`Parlor.identify`). A `hash` must be the hex \
+        HMAC-SHA256 of `id` under the chatbot's identity secret, or the call is refused (403 \
+        `IDENTITY_NOT_VERIFIED`); without one the identity is kept unverified. With `conversation_id` the identity \
+        is attached to the visitor's conversation; a verified one with an email also becomes (or updates) a \
+        contact. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    request_body(
+        content = wire::Identify,
+        example = json!({
+            "visitor_id": "visitor_42",
+            "id": "user_1234",
+            "name": "Dana Scully",
+            "email": "dana@example.com"
+        })
+    ),
+    responses((status = 200, description = "The identity and whether it was verified.", body = wire::Identified)),
+)]
 pub async fn identify_widget_visitor(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -301,13 +432,26 @@ pub async fn identify_widget_visitor(
 }
 
 /// The query of the widget's suggestions: what the visitor has typed so far.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestParams {
+    /// What the visitor has typed so far (at most 200 characters).
+    #[param(example = "how do I ret")]
     q: String,
 }
 
 /// `GET /widget/v1/chatbots/{id}/suggestions?q=`: up to five completions of what the visitor is
 /// typing, as the API's suggestions give them.
+#[utoipa::path(
+    get,
+    path = "/widget/v1/chatbots/{id}/suggestions",
+    tag = "Widget",
+    summary = "Suggest questions",
+    description = "Up to five completions of what the visitor is typing, as `GET /api/v2/chatbots/{id}/suggestions` \
+        gives them. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), SuggestParams),
+    responses((status = 200, description = "The completions, best first.", body = wire::Suggestions)),
+)]
 pub async fn suggest_widget_questions(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -352,10 +496,26 @@ fn escape_attribute(value: &str) -> String {
         .collect()
 }
 
-/// The policy of the fallback page: scripts and WebAssembly only from Parlor itself, and any
-/// page may frame it (that is its purpose).
-const FRAME_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-    connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors *";
+/// The policy of the fallback page: scripts and WebAssembly only from Parlor itself; it may be
+/// framed by any page when the chatbot lists no origins (that is its purpose), and otherwise only
+/// by the listed origins, which is what keeps a restricted chatbot's widget off other sites.
+fn frame_policy(settings: &Settings) -> String {
+    let ancestors = if settings.allowed_origins.is_empty() {
+        "*".to_owned()
+    } else {
+        // Listed origins are normalised when saved (`scheme://host[:port]`); anything else would
+        // make the header invalid, so it is left out rather than trusted.
+        let valid = settings.allowed_origins.iter().filter(|origin| {
+            (origin.starts_with("https://") || origin.starts_with("http://"))
+                && origin.bytes().all(|b| b.is_ascii_alphanumeric() || b".:/-[]".contains(&b))
+        });
+        std::iter::once("'self'").chain(valid.map(String::as_str)).collect::<Vec<_>>().join(" ")
+    };
+    format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    )
+}
 
 /// `GET /widget-frame/{id}`: the page the loader puts in an iframe when the host page's Content
 /// Security Policy forbids WebAssembly. It is Parlor's own page, on Parlor's origin and under its
@@ -363,9 +523,30 @@ const FRAME_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval
 /// loader on the host page with `postMessage` (`true`: the host page closes it; `inline`: the
 /// host page shows it inline, so it has no close button). Only the loader's checked attributes
 /// get through, each escaped, and the loader checks them again.
-pub async fn get_widget_frame(AppPath(id): AppPath<String>, AppQuery(params): AppQuery<FrameParams>) -> Response {
+pub async fn get_widget_frame(
+    State(state): State<AppState>,
+    request_headers: HeaderMap,
+    AppPath(id): AppPath<String>,
+    AppQuery(params): AppQuery<FrameParams>,
+) -> Response {
     use axum::http::HeaderValue;
     use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+    let settings = match chatbots::get_public_chatbot(&state.db, &id).await {
+        Ok(chatbot) => chatbot.settings(),
+        Err(err) => return axum::response::IntoResponse::into_response(err),
+    };
+    // A restricted chatbot's frame is for its sites' pages: opened on its own, as a page of
+    // Parlor's origin, it would be a way around the list. Browsers say where a page will show.
+    let destination = request_headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok());
+    if !settings.allowed_origins.is_empty() && destination.is_some_and(|dest| dest != "iframe") {
+        return axum::response::IntoResponse::into_response(Error::forbidden(
+            crate::error::ORIGIN_NOT_ALLOWED,
+            "this chatbot's widget runs only inside the pages of its allowed origins".to_owned(),
+        ));
+    }
+    let Ok(policy) = HeaderValue::from_str(&frame_policy(&settings)) else {
+        return axum::response::IntoResponse::into_response(Error::Internal(anyhow::anyhow!("invalid frame policy")));
+    };
     let mut attributes = format!(" data-chatbot-id=\"{}\"", escape_attribute(&id));
     for (name, value) in [("theme", &params.theme), ("accent", &params.accent), ("language", &params.language)] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty() && v.len() <= 40) {
@@ -383,7 +564,7 @@ pub async fn get_widget_frame(AppPath(id): AppPath<String>, AppQuery(params): Ap
     let mut response = Response::new(axum::body::Body::from(page));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(FRAME_CSP));
+    headers.insert(CONTENT_SECURITY_POLICY, policy);
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     response
 }
@@ -391,6 +572,17 @@ pub async fn get_widget_frame(AppPath(id): AppPath<String>, AppQuery(params): Ap
 /// `POST /api/v2/chatbots/{id}/identity-secret`: makes the chatbot's identity secret, or a new
 /// one in place of the old (which stops verifying at once), and shows it this once. The owner's
 /// server signs visitor ids with it for `Parlor.identify`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chatbots/{id}/identity-secret",
+    tag = "Chatbots",
+    summary = "Make an identity secret",
+    description = "Makes the chatbot's identity secret, or a new one in place of the old (which stops verifying \
+        at once), and shows it this once. Your server signs visitors' ids with it (hex HMAC-SHA256) for \
+        `Parlor.identify`, so that the widget's identities can be trusted. Needs the `chatbots:write` scope.",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    responses((status = 201, description = "The new secret, shown this once.", body = wire::IdentitySecret)),
+)]
 pub async fn rotate_identity_secret(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -404,6 +596,16 @@ pub async fn rotate_identity_secret(
 
 /// `DELETE /api/v2/chatbots/{id}/identity-secret`: removes the identity secret; hashes are then
 /// refused and identities are kept unverified.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/chatbots/{id}/identity-secret",
+    tag = "Chatbots",
+    summary = "Remove the identity secret",
+    description = "Removes the chatbot's identity secret: hashes are then refused and identities are kept \
+        unverified. Needs the `chatbots:write` scope.",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    responses((status = 204, description = "The secret is removed.")),
+)]
 pub async fn delete_identity_secret(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -191,7 +191,12 @@ fn stored_end(answer: &StoredAnswer, message: &str) -> ChatEvent {
     match answer.status.as_str() {
         "complete" | "stopped" => ChatEvent::Done {
             usage: Usage { prompt_tokens: answer.prompt_tokens, completion_tokens: answer.completion_tokens },
-            finish_reason: if answer.status == "stopped" { "stopped" } else { "stop" },
+            finish_reason: match (answer.status.as_str(), answer.finish_reason.as_deref()) {
+                ("stopped", _) => "stopped",
+                (_, Some(reason)) if reason == super::service::HANDOFF => super::service::HANDOFF,
+                (_, Some("length")) => "length",
+                _ => "stop",
+            },
         },
         _ => ChatEvent::Failed { message: message.to_owned() },
     }

@@ -1,5 +1,6 @@
 //! The web side of learning from sites: polite fetching through the SSRF guard, robots.txt,
-//! sitemaps and sitemap indexes, and the links of a page.
+//! sitemaps (gzipped too) and sitemap indexes, pages in any charset a browser reads, and the
+//! links of a page.
 //!
 //! Every request goes through [`crate::outbound::client`], so every hop (redirects included)
 //! connects only to permitted addresses. One request at a time goes to a host from this
@@ -46,6 +47,91 @@ pub struct Fetched {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+}
+
+/// Sitemaps are at most 50 MB uncompressed (sitemaps.org); a gzipped one inflating beyond this
+/// is refused rather than read.
+pub const MAX_SITEMAP_BYTES: usize = 50 * 1024 * 1024;
+
+impl Fetched {
+    /// Whether the body is a gzip file (`sitemap.xml.gz`), told by its magic bytes and by its
+    /// name or type, not by `Content-Encoding` (which the client does not ask for).
+    fn is_gzip_file(&self) -> bool {
+        let gzip_type = self.content_type.as_deref().is_some_and(|t| t.contains("gzip"));
+        self.body.starts_with(&[0x1f, 0x8b]) && (gzip_type || self.url.path().ends_with(".gz"))
+    }
+
+    /// Inflates a gzipped body in place, reading at most `max` bytes of output: a gzip bomb
+    /// costs `max` bytes of memory and then an error, never more.
+    pub fn inflate_gzip(&mut self, max: usize) -> std::result::Result<(), String> {
+        use std::io::Read;
+        if !self.is_gzip_file() {
+            return Ok(());
+        }
+        let mut out = Vec::new();
+        let mut reader = flate2::read::MultiGzDecoder::new(self.body.as_slice()).take(max as u64 + 1);
+        reader.read_to_end(&mut out).map_err(|err| format!("{} is not a readable gzip file: {err}", self.url))?;
+        if out.len() > max {
+            return Err(format!("{} inflates to more than {} MB", self.url, max / (1024 * 1024)));
+        }
+        self.body = out;
+        self.content_type = None;
+        Ok(())
+    }
+
+    /// The body as text, decoded the way a browser would: the charset of `Content-Type`, else
+    /// a byte order mark, else a `<meta charset>` (or `http-equiv`) in the first 1,024 bytes,
+    /// else UTF-8 when it is valid and windows-1252 (what "latin1" means on the web) when not.
+    pub fn text(&self) -> String {
+        let declared = self
+            .content_type
+            .as_deref()
+            .and_then(charset_parameter)
+            .or_else(|| meta_charset(&self.body[..self.body.len().min(1024)]))
+            .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
+        let encoding = match (encoding_rs::Encoding::for_bom(&self.body), declared) {
+            (Some((bom, _)), _) => bom,
+            (None, Some(declared)) => declared,
+            (None, None) if std::str::from_utf8(&self.body).is_ok() => encoding_rs::UTF_8,
+            (None, None) => encoding_rs::WINDOWS_1252,
+        };
+        // A page that declares UTF-16 in its markup is ASCII-compatible bytes in practice: the
+        // HTML standard reads such a declaration as UTF-8.
+        let encoding = if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+            if encoding_rs::Encoding::for_bom(&self.body).is_some() { encoding } else { encoding_rs::UTF_8 }
+        } else {
+            encoding
+        };
+        encoding.decode(&self.body).0.into_owned()
+    }
+}
+
+/// The `charset` parameter of a media type (`text/html; charset="ISO-8859-1"`).
+fn charset_parameter(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches(['"', '\'']).to_owned())
+    })
+}
+
+/// The charset a page declares in its first bytes: `<meta charset="...">` or
+/// `<meta http-equiv="Content-Type" content="text/html; charset=...">`.
+fn meta_charset(head: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let mut rest = head.as_str();
+    while let Some(at) = rest.find("<meta") {
+        rest = &rest[at + 5..];
+        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        if let Some(value) = attribute(tag, "charset") {
+            return Some(value.trim().to_owned());
+        }
+        if let Some(content) = attribute(tag, "content")
+            && let Some(charset) = charset_parameter(&format!("x;{}", content.replace(' ', "")))
+        {
+            return Some(charset);
+        }
+    }
+    None
 }
 
 /// Fetches pages politely. One per process; cheap to share.
@@ -400,6 +486,59 @@ mod tests {
               <sitemap><loc>https://a.example/sitemap-1.xml</loc></sitemap></sitemapindex>"#;
         assert_eq!(parse_sitemap(index).sitemaps, vec!["https://a.example/sitemap-1.xml"]);
         assert_eq!(parse_sitemap(b"<not xml"), Sitemap::default());
+    }
+
+    fn fetched(url: &str, content_type: Option<&str>, body: Vec<u8>) -> Fetched {
+        Fetched { url: Url::parse(url).unwrap(), status: 200, content_type: content_type.map(str::to_owned), body }
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn pages_are_decoded_by_header_then_byte_order_mark_then_meta_then_utf8_else_windows_1252() {
+        let latin1 = b"<p>Cr\xe8me br\xfbl\xe9e</p>".to_vec();
+        let page = fetched("https://a.example/", Some("text/html; charset=\"ISO-8859-1\""), latin1.clone());
+        assert_eq!(page.text(), "<p>Crème brûlée</p>");
+        // Undeclared and not UTF-8: read as windows-1252, as browsers do.
+        assert_eq!(fetched("https://a.example/", Some("text/html"), latin1).text(), "<p>Crème brûlée</p>");
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("<meta charset=\"Shift_JIS\"><p>返品</p>");
+        assert_eq!(
+            fetched("https://a.example/", None, sjis.into_owned()).text(),
+            "<meta charset=\"Shift_JIS\"><p>返品</p>"
+        );
+        let (koi, _, _) = encoding_rs::KOI8_R
+            .encode("<META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=koi8-r\">Привет");
+        assert!(fetched("https://a.example/", Some("text/html"), koi.into_owned()).text().ends_with("Привет"));
+        let mut bom = vec![0xef, 0xbb, 0xbf];
+        bom.extend_from_slice("<p>naïve</p>".as_bytes());
+        assert_eq!(fetched("https://a.example/", Some("text/html; charset=iso-8859-1"), bom).text(), "<p>naïve</p>");
+        assert_eq!(fetched("https://a.example/", None, "<p>déjà</p>".as_bytes().to_vec()).text(), "<p>déjà</p>");
+        // A markup declaration of UTF-16 on ASCII-compatible bytes means UTF-8.
+        let utf16_claim = "<meta charset=\"utf-16\"><p>é</p>".as_bytes().to_vec();
+        assert_eq!(fetched("https://a.example/", None, utf16_claim).text(), "<meta charset=\"utf-16\"><p>é</p>");
+    }
+
+    #[test]
+    fn a_gzipped_sitemap_is_inflated_within_a_cap_and_other_bodies_are_left_alone() {
+        let xml = b"<?xml version=\"1.0\"?><urlset><url><loc>https://a.example/one</loc></url></urlset>";
+        let mut map = fetched("https://a.example/sitemap.xml.gz", Some("application/octet-stream"), gzip(xml));
+        map.inflate_gzip(1024).unwrap();
+        assert_eq!(map.body, xml);
+        assert!(is_sitemap(&map));
+        let mut bomb = fetched("https://a.example/s.gz", Some("application/gzip"), gzip(&vec![0; 1 << 20]));
+        let err = bomb.inflate_gzip(64 * 1024).unwrap_err();
+        assert!(err.contains("inflates to more than"), "{err}");
+        let mut broken = fetched("https://a.example/s.xml.gz", None, vec![0x1f, 0x8b, 8, 0, 1, 2]);
+        assert!(broken.inflate_gzip(1024).unwrap_err().contains("not a readable gzip file"));
+        // A page whose first bytes happen to be the magic, served as HTML under another name, is not touched.
+        let mut page = fetched("https://a.example/page", Some("text/html"), vec![0x1f, 0x8b, b'x']);
+        page.inflate_gzip(1024).unwrap();
+        assert_eq!(page.body, vec![0x1f, 0x8b, b'x']);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! new ones, never a mix), and not at all when the document's content hash is the one already
 //! stored, so an unchanged page fetched again writes nothing.
 
-use super::{Source, record_change};
+use super::{Source, record_change, vectors};
 use crate::db::Db;
 use crate::error::Result;
 use crate::ids::{new_id, now_ms, rfc3339};
@@ -80,16 +80,20 @@ pub async fn replace_chunks(tx: &mut Tx, source: &Source, url: Option<&str>, pre
         return Ok(Stored::Unchanged);
     }
     let now = now_ms();
+    // Chunks whose text did not change keep their vectors instead of being embedded again.
+    let previous = vectors::vectors_of_source(tx, &source.id).await?;
     sqlx::query("DELETE FROM knowledge_entries WHERE source_id = $1").bind(&source.id).execute(&mut **tx).await?;
     for chunk in &prepared.chunks {
+        let entry_id = new_id("kn");
+        let heading = prepared.heading(chunk);
         sqlx::query(
             "INSERT INTO knowledge_entries
                  (id, chatbot_id, kind, title, question, content, source_url, created_at, source_id, section, page)
              VALUES ($1, $2, 'text', $3, NULL, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(new_id("kn"))
+        .bind(&entry_id)
         .bind(&source.chatbot_id)
-        .bind(prepared.heading(chunk))
+        .bind(&heading)
         .bind(&chunk.text)
         .bind(url)
         .bind(now)
@@ -98,6 +102,10 @@ pub async fn replace_chunks(tx: &mut Tx, source: &Source, url: Option<&str>, pre
         .bind(chunk.page.map(i64::from))
         .execute(&mut **tx)
         .await?;
+        if !previous.is_empty() {
+            let text = vectors::embedded_text(&heading, None, &chunk.text);
+            vectors::carry_over(tx, &previous, (&entry_id, &source.chatbot_id, &source.id), &text).await?;
+        }
     }
     sqlx::query(
         "UPDATE knowledge_sources SET title = $1, content_hash = $2, chunk_count = $3, byte_count = $4,

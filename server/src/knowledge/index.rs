@@ -14,8 +14,13 @@
 //!
 //! A chatbot's index is built the first time it is searched and dropped after [`IDLE_MS`]
 //! without searches, so memory follows the chatbots that are in use.
+//!
+//! When an embedder is configured, each chatbot's index also holds its chunks' vectors
+//! ([`VectorSet`]), loaded and caught up with the same rows and changes, and a search fuses the
+//! BM25 ranking with the vector ranking by reciprocal rank fusion ([`RRF_K`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -26,7 +31,9 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 use tokio::sync::Mutex;
 
-use super::{Entry, EntryKind, Hit};
+use super::embed::Embedder;
+use super::vectors::{self, VectorSet};
+use super::{Entry, EntryKind, FoundBy, Hit, Ranked};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::now_ms;
@@ -42,6 +49,12 @@ const ANALYZER: &str = "parlor_en";
 const QA_FIRST_COVERAGE: f64 = 0.5;
 /// Entries read from the database per batch while building an index.
 const LOAD_BATCH: i64 = 2_000;
+/// The constant of reciprocal rank fusion: a hit at rank r (from 1) of a retriever adds
+/// 1 / (RRF_K + r) to its fused score. 60 is the value of Cormack, Clarke and Büttcher (2009).
+pub const RRF_K: f64 = 60.0;
+/// Chunks whose cosine similarity to the question is below this are not vector hits, so an
+/// unrelated question finds nothing rather than the least unrelated chunks.
+pub const MIN_SIMILARITY: f32 = 0.2;
 
 /// Question words and fillers dropped besides Lucene's English stopwords, so that "what are your
 /// opening hours" is about opening hours.
@@ -109,10 +122,11 @@ struct ChatbotIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    vectors: Arc<std::sync::Mutex<VectorSet>>,
     used_at: i64,
 }
 
-/// A chunk as the index needs it.
+/// A chunk as the index needs it, with its vector of the configured model if it has one.
 #[derive(sqlx::FromRow)]
 struct IndexRow {
     id: String,
@@ -120,7 +134,12 @@ struct IndexRow {
     title: String,
     question: Option<String>,
     content: String,
+    vector: Option<Vec<u8>>,
+    dims: Option<i64>,
 }
+
+/// The columns of [`IndexRow`] from `knowledge_entries e` and `knowledge_vectors v`.
+const ROW_COLUMNS: &str = "e.id, e.source_id, e.title, e.question, e.content, v.vector, v.dims";
 
 impl ChatbotIndex {
     fn new() -> Result<ChatbotIndex> {
@@ -128,16 +147,36 @@ impl ChatbotIndex {
         let index = Index::create_in_ram(schema);
         index.tokenizers().register(ANALYZER, analyzer());
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(search_error)?;
-        Ok(ChatbotIndex { index, reader, fields, used_at: now_ms() })
+        Ok(ChatbotIndex { index, reader, fields, vectors: Arc::default(), used_at: now_ms() })
     }
 
     /// Removes the chunks of `removed` sources and adds `rows`, in one commit.
     fn apply(&self, removed: &[String], rows: Vec<IndexRow>) -> Result<()> {
-        // The smallest budget tantivy accepts; a writer lives only for one batch.
-        let mut writer: tantivy::IndexWriter =
-            self.index.writer_with_num_threads(1, 15_000_000).map_err(search_error)?;
+        self.write(removed, rows, false)
+    }
+
+    /// Writes a batch; with `merge`, the index ends as one segment (after building a whole
+    /// chatbot, since a search visits every segment and many small ones make it slow).
+    fn write(&self, removed: &[String], rows: Vec<IndexRow>, merge: bool) -> Result<()> {
+        // The smallest budget tantivy accepts for small batches; a writer lives only for one
+        // batch. A whole chatbot gets more, so that it is written in few segments.
+        let budget = if merge { 100_000_000 } else { 15_000_000 };
+        let mut writer: tantivy::IndexWriter = self.index.writer_with_num_threads(1, budget).map_err(search_error)?;
         for source_id in removed {
             writer.delete_term(Term::from_field_text(self.fields.source_id, source_id));
+        }
+        {
+            let mut set = self.vectors.lock().map_err(search_error)?;
+            set.remove_sources(&removed.iter().map(String::as_str).collect());
+            for row in &rows {
+                let (Some(bytes), Some(dims)) = (&row.vector, row.dims) else { continue };
+                let source = row.source_id.as_deref().unwrap_or("");
+                let added = vectors::decode(bytes, usize::try_from(dims).unwrap_or(0))
+                    .is_some_and(|vector| set.add(&row.id, source, vector));
+                if !added {
+                    tracing::warn!(entry_id = %row.id, dims, "a stored vector does not fit this chatbot's vectors");
+                }
+            }
         }
         for row in rows {
             let mut doc = TantivyDocument::default();
@@ -151,6 +190,13 @@ impl ChatbotIndex {
             writer.add_document(doc).map_err(search_error)?;
         }
         writer.commit().map_err(search_error)?;
+        if merge {
+            let segments = self.index.searchable_segment_ids().map_err(search_error)?;
+            if segments.len() > 1 {
+                writer.merge(&segments).wait().map_err(search_error)?;
+            }
+            writer.wait_merging_threads().map_err(search_error)?;
+        }
         self.reader.reload().map_err(search_error)?;
         Ok(())
     }
@@ -186,6 +232,11 @@ impl ChatbotIndex {
         }
         Ok(out)
     }
+
+    /// The best `limit` entry ids for a normalized query vector, with their cosine similarity.
+    fn vector_top(&self, query: &[f32], limit: usize) -> Result<Vec<(String, f32)>> {
+        Ok(self.vectors.lock().map_err(search_error)?.top(query, limit, MIN_SIMILARITY))
+    }
 }
 
 fn search_error(err: impl std::fmt::Display) -> Error {
@@ -205,6 +256,7 @@ struct Inner {
 pub struct SearchIndex {
     db: Db,
     inner: Mutex<Inner>,
+    embedder: OnceLock<Arc<dyn Embedder>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -220,20 +272,65 @@ impl SearchIndex {
         SearchIndex {
             db,
             inner: Mutex::new(Inner { low: 0, applied: BTreeSet::new(), chatbots: HashMap::new(), started: false }),
+            embedder: OnceLock::new(),
+        }
+    }
+
+    /// Turns on hybrid retrieval with this embedder (once, at startup; later calls change
+    /// nothing). An index built before it is built again with its vectors.
+    pub fn set_embedder(&self, embedder: Arc<dyn Embedder>) {
+        if self.embedder.set(embedder).is_ok()
+            && let Ok(mut inner) = self.inner.try_lock()
+        {
+            inner.chatbots.clear();
+        }
+    }
+
+    /// The embedder of hybrid retrieval, if one is configured.
+    pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
+        self.embedder.get()
+    }
+
+    /// The model whose vectors the index loads ("" without an embedder, which matches none).
+    fn model(&self) -> String {
+        self.embedder.get().map(|e| e.model().to_owned()).unwrap_or_default()
+    }
+
+    /// The question's vector, or `None` without an embedder or when the embedder fails (the
+    /// search then runs on BM25 alone).
+    async fn query_vector(&self, query: &str) -> Option<Vec<f32>> {
+        let embedder = self.embedder.get()?;
+        match embedder.embed_query(query).await {
+            Ok(vector) => vectors::normalized(vector),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not embed a question; searching with BM25 alone");
+                None
+            }
         }
     }
 
     /// Ranks a chatbot's knowledge for `query` with BM25, best first, Q&A pairs that cover the
     /// question ahead of passages.
     pub async fn search(&self, chatbot_id: &str, query: &str, limit: usize) -> Result<Vec<Hit>> {
+        Ok(self.search_ranked(chatbot_id, query, limit).await?.into_iter().map(|r| r.hit).collect())
+    }
+
+    /// [`SearchIndex::search`], saying which retrievers found each hit. With an embedder the
+    /// BM25 and vector rankings are fused with reciprocal rank fusion, and the score is the
+    /// fused score; without one it is the BM25 score.
+    pub async fn search_ranked(&self, chatbot_id: &str, query: &str, limit: usize) -> Result<Vec<Ranked>> {
         let terms: Vec<String> = {
             let mut seen = HashSet::new();
             analyze(query).into_iter().filter(|t| seen.insert(t.clone())).collect()
         };
-        if terms.is_empty() || limit == 0 {
+        if limit == 0 || query.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let top = {
+        let query_vector = self.query_vector(query).await;
+        if terms.is_empty() && query_vector.is_none() {
+            return Ok(Vec::new());
+        }
+        let (keyword_top, vector_top) = {
             let mut inner = self.inner.lock().await;
             self.catch_up(&mut inner).await?;
             if !inner.chatbots.contains_key(chatbot_id) {
@@ -243,31 +340,42 @@ impl SearchIndex {
             let index = inner.chatbots.get_mut(chatbot_id).ok_or_else(|| search_error("index vanished"))?;
             index.used_at = now_ms();
             // A few more candidates than asked, so that Q&A pairs can move ahead of passages.
-            index.top(&terms, limit * 3)?
+            let keyword_top = if terms.is_empty() { Vec::new() } else { index.top(&terms, limit * 3)? };
+            let vector_top = match &query_vector {
+                Some(vector) => Some(index.vector_top(vector, limit * 3)?),
+                None => None,
+            };
+            (keyword_top, vector_top)
         };
-        let entries = self.entries(chatbot_id, &top).await?;
-        let mut hits: Vec<Hit> = top
-            .iter()
-            .filter_map(|(id, score)| {
-                let entry = entries.iter().find(|e| &e.id == id)?.clone();
+        let top = match vector_top {
+            Some(vector_top) => fuse(&keyword_top, &vector_top),
+            None => keyword_top.into_iter().map(|(id, score)| (id, f64::from(score), FoundBy::KEYWORDS)).collect(),
+        };
+        let ids: Vec<String> = top.iter().map(|(id, _, _)| id.clone()).collect();
+        let entries = self.entries(chatbot_id, &ids).await?;
+        let mut hits: Vec<Ranked> = top
+            .into_iter()
+            .filter_map(|(id, score, found_by)| {
+                let entry = entries.iter().find(|e| e.id == id)?.clone();
                 let coverage = coverage(&terms, &entry);
-                Some(Hit { entry, score: f64::from(*score), coverage })
+                Some(Ranked { hit: Hit { entry, score, coverage }, found_by })
             })
             .collect();
         // A Q&A pair whose question is what the visitor asks is the owner's own answer to it.
-        let qa_first = |hit: &Hit| {
+        let qa_first = |ranked: &Ranked| {
+            let hit = &ranked.hit;
             let question_matches = hit.entry.kind() == EntryKind::Qa
                 && hit.entry.question.as_deref().is_some_and(|q| share(&terms, q) >= QA_FIRST_COVERAGE);
             !question_matches
         };
-        hits.sort_by(|a, b| qa_first(a).cmp(&qa_first(b)).then(b.score.total_cmp(&a.score)));
+        hits.sort_by(|a, b| qa_first(a).cmp(&qa_first(b)).then(b.hit.score.total_cmp(&a.hit.score)));
         hits.truncate(limit);
         Ok(hits)
     }
 
     /// Reads the found entries from the database, which also leaves out any entry deleted since
     /// the index last caught up.
-    async fn entries(&self, chatbot_id: &str, top: &[(String, f32)]) -> Result<Vec<Entry>> {
+    async fn entries(&self, chatbot_id: &str, top: &[String]) -> Result<Vec<Entry>> {
         if top.is_empty() {
             return Ok(Vec::new());
         }
@@ -279,7 +387,7 @@ impl SearchIndex {
             placeholders.join(", ")
         );
         let mut query = sqlx::query_as::<_, Entry>(&sql).bind(chatbot_id);
-        for (id, _) in top {
+        for id in top {
             query = query.bind(id);
         }
         Ok(query.fetch_all(self.db.pool()).await?)
@@ -289,24 +397,29 @@ impl SearchIndex {
     async fn build(&self, chatbot_id: &str) -> Result<ChatbotIndex> {
         let index = ChatbotIndex::new()?;
         let mut after = String::new();
+        let mut all: Vec<IndexRow> = Vec::new();
         loop {
-            let rows: Vec<IndexRow> = sqlx::query_as(
-                "SELECT id, source_id, title, question, content FROM knowledge_entries
-                 WHERE chatbot_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            )
+            let rows: Vec<IndexRow> = sqlx::query_as(&format!(
+                "SELECT {ROW_COLUMNS} FROM knowledge_entries e
+                 LEFT JOIN knowledge_vectors v ON v.entry_id = e.id AND v.model = $4
+                 WHERE e.chatbot_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3"
+            ))
             .bind(chatbot_id)
             .bind(&after)
             .bind(LOAD_BATCH)
+            .bind(self.model())
             .fetch_all(self.db.pool())
             .await?;
             let Some(last) = rows.last() else { break };
             after = last.id.clone();
             let full = rows.len() as i64 == LOAD_BATCH;
-            index.apply_blocking(Vec::new(), rows).await?;
+            all.extend(rows);
             if !full {
                 break;
             }
         }
+        let writing = index.clone();
+        tokio::task::spawn_blocking(move || writing.write(&[], all, true)).await.map_err(search_error)??;
         Ok(index)
     }
 
@@ -365,13 +478,14 @@ impl SearchIndex {
     async fn rows_of_sources(&self, chatbot_id: &str, sources: &[String]) -> Result<Vec<IndexRow>> {
         let mut rows = Vec::new();
         for batch in sources.chunks(500) {
-            let placeholders: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
+            let placeholders: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 3)).collect();
             let sql = format!(
-                "SELECT id, source_id, title, question, content FROM knowledge_entries
-                 WHERE chatbot_id = $1 AND source_id IN ({})",
+                "SELECT {ROW_COLUMNS} FROM knowledge_entries e
+                 LEFT JOIN knowledge_vectors v ON v.entry_id = e.id AND v.model = $2
+                 WHERE e.chatbot_id = $1 AND e.source_id IN ({})",
                 placeholders.join(", ")
             );
-            let mut query = sqlx::query_as::<_, IndexRow>(&sql).bind(chatbot_id);
+            let mut query = sqlx::query_as::<_, IndexRow>(&sql).bind(chatbot_id).bind(self.model());
             for source_id in batch {
                 query = query.bind(source_id);
             }
@@ -379,6 +493,27 @@ impl SearchIndex {
         }
         Ok(rows)
     }
+}
+
+/// Reciprocal rank fusion of the BM25 and vector rankings: each entry scores the sum of
+/// 1 / ([`RRF_K`] + rank) over the rankings it is in, best first (ties by id, so the order is
+/// stable).
+fn fuse(keyword_top: &[(String, f32)], vector_top: &[(String, f32)]) -> Vec<(String, f64, FoundBy)> {
+    let mut fused: HashMap<&str, (f64, FoundBy)> = HashMap::new();
+    for (rank, (id, _)) in keyword_top.iter().enumerate() {
+        let slot = fused.entry(id.as_str()).or_insert((0.0, FoundBy::default()));
+        slot.0 += 1.0 / (RRF_K + rank as f64 + 1.0);
+        slot.1.keywords = true;
+    }
+    for (rank, (id, _)) in vector_top.iter().enumerate() {
+        let slot = fused.entry(id.as_str()).or_insert((0.0, FoundBy::default()));
+        slot.0 += 1.0 / (RRF_K + rank as f64 + 1.0);
+        slot.1.vector = true;
+    }
+    let mut out: Vec<(String, f64, FoundBy)> =
+        fused.into_iter().map(|(id, (score, found_by))| (id.to_owned(), score, found_by)).collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
 }
 
 /// The share of the query's terms that an entry holds (0 to 1).
@@ -419,6 +554,8 @@ mod tests {
             title: title.into(),
             question: None,
             content: content.into(),
+            vector: None,
+            dims: None,
         };
         index
             .apply(
@@ -434,6 +571,18 @@ mod tests {
         index.apply(&["src_a".to_owned()], Vec::new()).unwrap();
         assert!(index.top(&analyze("refunds"), 5).unwrap().is_empty());
         assert_eq!(index.top(&analyze("shipping parcels"), 5).unwrap()[0].0, "kn_2");
+    }
+
+    #[test]
+    fn rank_fusion_puts_what_both_retrievers_found_first_and_says_who_found_what() {
+        let ids = |list: &[&str]| list.iter().map(|id| ((*id).to_owned(), 1.0f32)).collect::<Vec<_>>();
+        let fused = fuse(&ids(&["a", "b", "c"]), &ids(&["d", "b"]));
+        let order: Vec<&str> = fused.iter().map(|(id, _, _)| id.as_str()).collect();
+        assert_eq!(order, vec!["b", "a", "d", "c"]);
+        assert!((fused[0].1 - (1.0 / 62.0 + 1.0 / 62.0)).abs() < 1e-12);
+        assert_eq!(fused[0].2, FoundBy { keywords: true, vector: true });
+        assert_eq!(fused[1].2, FoundBy { keywords: true, vector: false });
+        assert_eq!(fused[2].2, FoundBy { keywords: false, vector: true });
     }
 
     async fn test_db() -> (tempfile::TempDir, Db, String) {

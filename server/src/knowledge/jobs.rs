@@ -8,6 +8,10 @@
 //! restarted) claims the job and resumes from the checkpoint. A job interrupted
 //! [`MAX_ATTEMPTS`] times fails with that reason, so no source stays "processing" forever.
 //! On a clean shutdown a worker hands its jobs back at once.
+//!
+//! When embeddings are configured the worker also embeds chunks that have no vector yet
+//! ([`super::vectors::embed_pending`]) whenever knowledge changed, backing off while the
+//! embeddings API fails; the chunks are searchable with BM25 meanwhile.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -21,6 +25,8 @@ use tokio_util::task::TaskTracker;
 
 use super::crawl::{self, FetchSettings, Fetcher, Robots};
 use super::documents::{self, Prepared};
+use super::embed::{Embedder, EmbeddingSettings, OpenAiEmbedder};
+use super::vectors;
 use super::{Knowledge, SOURCE_COLUMNS, Source, record_change};
 use crate::db::{Backend, Db};
 use crate::error::{Error, Result};
@@ -77,6 +83,8 @@ pub struct JobSettings {
     pub max_pages: u32,
     /// Caps on reading one fetched document.
     pub limits: ingest::Limits,
+    /// The embeddings API, when hybrid retrieval is on.
+    pub embeddings: Option<EmbeddingSettings>,
 }
 
 /// Adds a source that a job fills (type `url`, or a `scrape`) and queues its job, in one
@@ -163,6 +171,7 @@ struct Inner {
     settings: JobSettings,
     wake: Arc<Notify>,
     webhooks: Signal,
+    embedder: Option<Arc<dyn Embedder>>,
 }
 
 impl Worker {
@@ -174,11 +183,32 @@ impl Worker {
         webhooks: Signal,
     ) -> Result<Worker> {
         let fetcher = Fetcher::new(policy, settings.fetch.clone())?;
-        Ok(Worker { inner: Arc::new(Inner { db, fetcher, settings, wake: knowledge.job_signal(), webhooks }) })
+        let embedder = match &settings.embeddings {
+            Some(embeddings) => {
+                let embedder: Arc<dyn Embedder> = Arc::new(OpenAiEmbedder::new(embeddings.clone(), policy)?);
+                knowledge.set_embedder(embedder.clone());
+                Some(embedder)
+            }
+            None => knowledge.embedder(),
+        };
+        Ok(Worker {
+            inner: Arc::new(Inner { db, fetcher, settings, wake: knowledge.job_signal(), webhooks, embedder }),
+        })
     }
 
     /// Runs jobs until `stop` turns true, then hands the running ones back.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let embedding = self.inner.embedder.clone().map(|embedder| {
+            let batch = self.inner.settings.embeddings.as_ref().map_or(64, |e| e.batch);
+            tokio::spawn(embed_loop(self.inner.db.clone(), embedder, batch, stop.clone()))
+        });
+        self.run_jobs(stop).await;
+        if let Some(embedding) = embedding {
+            embedding.abort();
+        }
+    }
+
+    async fn run_jobs(self, mut stop: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(self.inner.settings.concurrency.max(1)));
         let running = TaskTracker::new();
         let cancel = CancellationToken::new();
@@ -422,7 +452,7 @@ impl Worker {
                 continue;
             }
             cp.fetches += 1;
-            let fetched = match fetcher.get(&url, delay).await {
+            let mut fetched = match fetcher.get(&url, delay).await {
                 Ok(fetched) if fetched.status < 400 => fetched,
                 Ok(fetched) => {
                     cp.processed += 1;
@@ -440,6 +470,12 @@ impl Worker {
             if !crawl::same_site(&fetched.url, &start) {
                 cp.processed += 1;
                 note(&mut cp, format!("{url} redirected to another site ({})", fetched.url));
+                continue;
+            }
+            if let Err(reason) = fetched.inflate_gzip(crawl::MAX_SITEMAP_BYTES) {
+                cp.processed += 1;
+                note(&mut cp, reason);
+                self.checkpoint(job, &cp, max_pages).await?;
                 continue;
             }
             if !single && crawl::is_sitemap(&fetched) {
@@ -483,10 +519,16 @@ impl Worker {
                 self.checkpoint(job, &cp, max_pages).await?;
                 continue;
             };
-            let html = (format == Format::Html).then(|| String::from_utf8_lossy(&fetched.body).into_owned());
+            // Pages are decoded here, where the charset of `Content-Type` is known, and reach the
+            // extractor as UTF-8.
+            let html = (format == Format::Html).then(|| fetched.text());
+            let body = match &html {
+                Some(text) => text.clone().into_bytes(),
+                None => fetched.body,
+            };
             let doc = match ingest::extract_isolated(
                 format,
-                fetched.body,
+                body,
                 Some(fetched.url.to_string()),
                 &self.inner.settings.limits,
             )
@@ -643,6 +685,57 @@ impl Worker {
     }
 }
 
+/// Embeds chunks without vectors whenever `knowledge_changes` moved (and at start), until
+/// `stop`. While the embeddings API fails, passes back off from 1 s to 5 minutes.
+async fn embed_loop(db: Db, embedder: Arc<dyn Embedder>, batch: usize, mut stop: watch::Receiver<bool>) {
+    let mut seen: Option<i64> = None;
+    let mut failures: u32 = 0;
+    let mut retry_at: Option<Instant> = None;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let latest: std::result::Result<i64, sqlx::Error> =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM knowledge_changes").fetch_one(db.pool()).await;
+        let due = retry_at.is_some_and(|at| at <= Instant::now());
+        let pause = match latest {
+            Ok(latest) if (seen != Some(latest) && retry_at.is_none()) || due => {
+                match vectors::embed_pending(&db, embedder.as_ref(), batch * 4).await {
+                    Ok(done) => {
+                        failures = 0;
+                        retry_at = None;
+                        if done.stored > 0 {
+                            tracing::debug!(stored = done.stored, "embedded knowledge chunks");
+                        }
+                        if done.more {
+                            continue;
+                        }
+                        seen = Some(latest);
+                        Duration::from_millis(500)
+                    }
+                    Err(err) => {
+                        failures = failures.saturating_add(1);
+                        let delay = Duration::from_secs(1u64 << failures.min(8)).min(Duration::from_secs(300));
+                        retry_at = Some(Instant::now() + delay);
+                        seen = Some(latest);
+                        tracing::warn!(error = ?err, retry_in_ms = delay.as_millis(), "could not embed knowledge chunks; BM25 still answers");
+                        Duration::from_millis(500)
+                    }
+                }
+            }
+            Ok(_) => Duration::from_millis(500),
+            Err(err) => {
+                tracing::warn!(error = ?err, "could not read knowledge changes for embedding");
+                Duration::from_secs(2)
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => break,
+        }
+    }
+}
+
 impl JobSettings {
     /// The settings of `parlor serve`'s knowledge flags.
     pub fn from_config(config: &crate::config::Config) -> JobSettings {
@@ -658,6 +751,7 @@ impl JobSettings {
             },
             max_pages: config.crawl_max_pages.max(1),
             limits: ingest::Limits::from_config(config),
+            embeddings: EmbeddingSettings::from_config(config),
         }
     }
 }

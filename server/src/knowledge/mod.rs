@@ -8,11 +8,18 @@
 //! - [`crawl`]: robots.txt, sitemaps, links and polite fetching through the SSRF guard.
 //! - [`documents`]: turning an extracted document (`crate::ingest`) into a source's chunks,
 //!   replaced atomically and skipped when the content hash is unchanged.
+//! - [`embed`]: the `Embedder` trait and the OpenAI-compatible embeddings client.
+//! - [`vectors`]: chunk vectors in the database, computed for new chunks, and the in-memory
+//!   vector set that hybrid retrieval searches.
+//! - [`eval`]: recall@k and MRR of retrieval over a set of questions with known answers.
 
 pub mod crawl;
 pub mod documents;
+pub mod embed;
+pub mod eval;
 pub mod index;
 pub mod jobs;
+pub mod vectors;
 
 use std::sync::Arc;
 
@@ -420,10 +427,26 @@ impl Knowledge {
         Knowledge { index: Arc::new(index::SearchIndex::new(db)), jobs: Arc::default() }
     }
 
-    /// A chatbot's knowledge ranked for `query`, best first (BM25; Q&A pairs that cover the
-    /// question first).
+    /// A chatbot's knowledge ranked for `query`, best first (BM25, fused with vector
+    /// similarity when an embedder is configured; Q&A pairs that cover the question first).
     pub async fn search(&self, chatbot_id: &str, query: &str, limit: usize) -> Result<Vec<Hit>> {
         self.index.search(chatbot_id, query, limit).await
+    }
+
+    /// [`Knowledge::search`], saying which retrievers found each hit.
+    pub async fn search_ranked(&self, chatbot_id: &str, query: &str, limit: usize) -> Result<Vec<Ranked>> {
+        self.index.search_ranked(chatbot_id, query, limit).await
+    }
+
+    /// Turns on hybrid retrieval with `embedder` (the job worker does so at startup when
+    /// `PARLOR_EMBEDDINGS_URL` is set).
+    pub fn set_embedder(&self, embedder: Arc<dyn embed::Embedder>) {
+        self.index.set_embedder(embedder);
+    }
+
+    /// The embedder of hybrid retrieval, if one is configured.
+    pub fn embedder(&self) -> Option<Arc<dyn embed::Embedder>> {
+        self.index.embedder().cloned()
     }
 
     /// Wakes this process's job worker (a job was queued).
@@ -435,6 +458,39 @@ impl Knowledge {
     pub fn job_signal(&self) -> Arc<tokio::sync::Notify> {
         self.jobs.clone()
     }
+}
+
+/// Which retrievers found a hit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FoundBy {
+    /// BM25 over the words.
+    pub keywords: bool,
+    /// Cosine similarity of embeddings.
+    pub vector: bool,
+}
+
+impl FoundBy {
+    /// Found by BM25 alone.
+    pub const KEYWORDS: FoundBy = FoundBy { keywords: true, vector: false };
+
+    /// The retrievers' names: `bm25`, `vector`.
+    pub fn names(self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.keywords {
+            names.push("bm25");
+        }
+        if self.vector {
+            names.push("vector");
+        }
+        names
+    }
+}
+
+/// A hit with the retrievers that found it.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub hit: Hit,
+    pub found_by: FoundBy,
 }
 
 /// An entry that matched a query, with its relevance.

@@ -1,20 +1,31 @@
-//! The portal's "Inbox": the conversations of the workspace's chatbots, an agent's replies,
-//! tags and ending, with the same domain calls as `/api/v2/conversations`.
+//! The portal's "Inbox": the conversations of the workspace's chatbots, a page at a time and
+//! filtered, an agent's replies, tags and ending, with the same domain calls as
+//! `/api/v2/conversations`; and `GET /portal/inbox/events`, the stream that tells an open inbox
+//! when to look again.
 
-use parlor_app::api::inbox::{InboxBackend, InboxItem, InboxThread};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::sse::Event;
+use axum::response::{IntoResponse, Response};
+use parlor_app::api::inbox::{CHANGED_EVENT, InboxBackend, InboxFilter, InboxItem, InboxThread, PAGE_SIZE};
 use parlor_app::api::{PortalError, RequestInfo};
 use parlor_app::wire::{Conversation, StoredMessage};
 
 use super::account::signed_in;
 use super::portal_error;
+use crate::accounts;
 use crate::api::conversations::{conversation_json, message_json};
 use crate::chatbots;
-use crate::conversations::{self, EndReason};
+use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, Status, Updates};
+use crate::db::Db;
 use crate::ids::rfc3339;
 use crate::state::AppState;
 
-/// How many conversations the inbox lists.
-const LIMIT: u32 = 200;
+/// How often an open inbox's stream looks for changes made by other processes (this process's
+/// replies, escalations and ends wake it at once).
+const LIVE_POLL: Duration = Duration::from_secs(2);
 
 pub struct Inbox {
     state: AppState,
@@ -33,12 +44,38 @@ impl Inbox {
 
 #[async_trait::async_trait]
 impl InboxBackend for Inbox {
-    async fn list(&self, req: &RequestInfo) -> Result<Vec<InboxItem>, PortalError> {
+    async fn list(
+        &self,
+        req: &RequestInfo,
+        filter: InboxFilter,
+        after: Option<String>,
+    ) -> Result<Vec<InboxItem>, PortalError> {
         let (viewer, _) = signed_in(&self.state.db, req).await?;
-        let entries = conversations::inbox(&self.state.db, &viewer.workspace_id, LIMIT).await.map_err(portal_error)?;
+        let status = match filter.status.as_str() {
+            "" | "all" => None,
+            "escalated" => Some(Status::Escalated),
+            "open" => Some(Status::Open),
+            "ended" => Some(Status::Ended),
+            other => {
+                return Err(PortalError::Invalid(format!(
+                    "status must be escalated, open, ended or all, not {other:?}"
+                )));
+            }
+        };
+        let domain_filter = conversations::InboxFilter {
+            status,
+            chatbot_id: Some(filter.chatbot.as_str()).filter(|id| !id.is_empty()),
+            search: Some(filter.q.as_str()).filter(|q| !q.trim().is_empty()),
+        };
+        let after = after.as_deref().map(InboxCursor::parse).transpose().map_err(portal_error)?;
+        let limit = u32::try_from(PAGE_SIZE).unwrap_or(u32::MAX);
+        let entries = conversations::inbox(&self.state.db, &viewer.workspace_id, domain_filter, after.as_ref(), limit)
+            .await
+            .map_err(portal_error)?;
         Ok(entries
             .into_iter()
             .map(|entry| InboxItem {
+                cursor: InboxCursor::of(&entry.conversation).to_string(),
                 conversation: conversation_json(&entry.conversation),
                 chatbot_name: entry.chatbot_name,
                 last_message_at: entry.last_message_at.map(rfc3339),
@@ -91,5 +128,59 @@ impl InboxBackend for Inbox {
         let conversation =
             conversations::get_conversation(&self.state.db, &viewer.workspace_id, &id).await.map_err(portal_error)?;
         Ok(conversation_json(&conversation))
+    }
+}
+
+/// `GET /portal/inbox/events`: the signed-in workspace's inbox changes as server-sent events, a
+/// `CHANGED_EVENT` with an opaque version each time a conversation of its chatbots starts, gets
+/// a message, is escalated or ends. Changes made in this process arrive at once, those of other
+/// processes within two seconds. Without a valid session cookie: 401. The stream ends when the
+/// session does.
+pub async fn follow_inbox(State(state): State<AppState>, request: Request) -> Response {
+    let info = super::request_info_of(request.headers(), request.extensions());
+    let Ok((viewer, token)) = signed_in(&state.db, &info).await else {
+        return (StatusCode::UNAUTHORIZED, "sign in to follow the inbox").into_response();
+    };
+    let version = match conversations::inbox_version(&state.db, &viewer.workspace_id).await {
+        Ok(version) => version,
+        Err(err) => return err.into_response(),
+    };
+    let live = LiveInbox { db: state.db.clone(), updates: state.updates.clone(), token, version };
+    crate::api::chat::sse(futures::stream::unfold(live, LiveInbox::next))
+}
+
+/// The state of one open inbox's stream.
+struct LiveInbox {
+    db: Db,
+    updates: Updates,
+    token: accounts::Token,
+    /// The version last sent (or, at first, the one when the stream opened).
+    version: InboxVersion,
+}
+
+impl LiveInbox {
+    async fn next(mut self) -> Option<(Event, LiveInbox)> {
+        loop {
+            // Listen before looking, so that a change stored in between still wakes this stream.
+            let updates = self.updates.clone();
+            let woken = updates.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            // The session is checked each time, so that signing out (or its expiry) ends the stream.
+            let viewer = accounts::viewer_for(&self.db, &self.token).await.ok().flatten()?;
+            match conversations::inbox_version(&self.db, &viewer.workspace_id).await {
+                Ok(version) if version != self.version => {
+                    self.version = version;
+                    let data = format!("{}.{}.{}", version.conversations, version.updated_at, version.ended_at);
+                    return Some((Event::default().event(CHANGED_EVENT).data(data), self));
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = ?err, "could not read the inbox's version"),
+            }
+            tokio::select! {
+                () = &mut woken => {}
+                () = tokio::time::sleep(LIVE_POLL) => {}
+            }
+        }
     }
 }

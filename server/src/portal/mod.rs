@@ -6,10 +6,14 @@
 //! with the request's session token and client address.
 
 mod account;
+mod assets;
 mod chatbots;
-mod inbox;
+mod dashboard;
+mod docs;
+pub mod inbox;
 mod keys;
 pub mod knowledge;
+pub mod preview;
 mod usage;
 mod webhooks;
 
@@ -18,8 +22,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Request};
+use axum::handler::Handler;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::{provide_context, use_context};
@@ -27,6 +32,8 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_ro
 use parlor_app::api::RequestInfo;
 use parlor_app::api::account::AccountBackend;
 use parlor_app::api::chatbots::ChatbotsBackend;
+use parlor_app::api::dashboard::DashboardBackend;
+use parlor_app::api::docs::DocsBackend;
 use parlor_app::api::inbox::InboxBackend;
 use parlor_app::api::keys::KeysBackend;
 use parlor_app::api::knowledge::KnowledgeBackend;
@@ -34,8 +41,6 @@ use parlor_app::api::usage::UsageBackend;
 use parlor_app::api::webhooks::WebhooksBackend;
 use parlor_app::{App, shell};
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Config;
 use crate::state::AppState;
@@ -50,8 +55,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let knowledge: Arc<dyn KnowledgeBackend> = Arc::new(knowledge::Knowledge::new(state));
     let chatbots: Arc<dyn ChatbotsBackend> = Arc::new(chatbots::Chatbots::new(state));
     let inbox: Arc<dyn InboxBackend> = Arc::new(inbox::Inbox::new(state));
+    let dashboard: Arc<dyn DashboardBackend> = Arc::new(dashboard::Dashboard::new(state));
     let usage: Arc<dyn UsageBackend> = Arc::new(usage::Usage::new(state));
     let webhooks: Arc<dyn WebhooksBackend> = Arc::new(webhooks::Webhooks::new(state));
+    let docs: Arc<dyn DocsBackend> = Arc::new(docs::Docs::new(state));
     let context = move || {
         provide_context(info.clone());
         provide_context(use_context::<Parts>().map(|parts| request_info(&parts)).unwrap_or_default());
@@ -60,14 +67,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         provide_context(knowledge.clone());
         provide_context(chatbots.clone());
         provide_context(inbox.clone());
+        provide_context(dashboard.clone());
         provide_context(usage.clone());
         provide_context(webhooks.clone());
+        provide_context(docs.clone());
     };
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), move || shell(leptos.clone()))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(Handler::layer(
+            file_and_error_handler_with_context::<AppState, _>(context, shell),
+            CompressionLayer::new().br(true).gzip(true),
+        ))
         .layer(middleware::from_fn(refuse_cross_site_requests))
 }
 
@@ -101,7 +113,7 @@ pub async fn refuse_cross_site_requests(request: Request, next: Next) -> Respons
         .into_response()
 }
 
-fn is_same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn is_same_origin(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         return site.as_bytes() == b"same-origin";
     }
@@ -117,23 +129,14 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|authority| authority == host)
 }
 
-/// `/widget.js` (the loader, cached briefly so fixes reach every site soon) and `/w/...` (the
-/// widget's JS glue, WASM and CSS), compressed with brotli or gzip as the browser accepts
-/// (the WASM shrinks to about a fifth).
+/// `/widget.js` and the widget's bundle under `/w/`, versioned by content ([`assets`]).
 pub fn widget_assets(config: &Config) -> Router<AppState> {
-    let loader = ServeFile::new(config.site_dir.join("widget.js"));
-    let bundle = ServeDir::new(config.widget_dir.join("w"));
-    Router::new()
-        .route_service("/widget.js", loader)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=300"),
-        ))
-        .merge(Router::new().nest_service("/w", bundle).layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=3600"),
-        )))
-        .layer(CompressionLayer::new().br(true).gzip(true))
+    assets::routes(config)
+}
+
+/// The portal's own bundle under `/pkg/` ([`assets`]).
+pub fn portal_bundle(options: &leptos::config::LeptosOptions) -> Router<AppState> {
+    assets::portal_bundle(options)
 }
 
 /// A domain error as the portal shows it: the message of anything the person can fix, and an
@@ -162,6 +165,7 @@ fn portal_error(err: crate::Error) -> parlor_app::api::PortalError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -54,6 +54,18 @@ async fn serve(State(hits): State<Arc<Mutex<HashMap<String, usize>>>>, uri: Uri)
         "/refunds/exceptions" => html(page("Refund exceptions", "<p>Gift cards are never refunded in cash.</p>")),
         "/shipping" => html(page("Shipping", "<p>Parcels ship worldwide with tracked couriers from Rotterdam.</p>")),
         "/private/payroll" => html(page("Payroll", "<p>Salaries are confidential.</p>")),
+        // Pages in legacy charsets: one declared by the header, one by a meta tag only.
+        "/latin1" => {
+            let html = page("Desserts", "<p>Crème brûlée at the café is served warm.</p>");
+            let (body, _, _) = encoding_rs::WINDOWS_1252.encode(&html);
+            ([(header::CONTENT_TYPE, "text/html; charset=ISO-8859-1")], body.into_owned()).into_response()
+        }
+        "/shift-jis" => {
+            let html = "<!doctype html><html><head><meta charset=\"Shift_JIS\"><title>返品について</title></head>\
+                        <body><main><h1>返品について</h1><p>返品は三十日以内にお受けします。</p></main></body></html>";
+            let (body, _, _) = encoding_rs::SHIFT_JIS.encode(html);
+            ([(header::CONTENT_TYPE, "text/html")], body.into_owned()).into_response()
+        }
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
@@ -72,7 +84,24 @@ pub async fn start_site() -> Site {
         "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
          <sitemap><loc>{base}/sitemap-pages.xml</loc></sitemap></sitemapindex>"
     );
+    let legacy_sitemap = format!(
+        "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+         <url><loc>{base}/latin1</loc></url><url><loc>{base}/shift-jis</loc></url></urlset>"
+    );
     let app = Router::new()
+        .route(
+            "/sitemap-legacy.xml.gz",
+            axum::routing::get(move || async move {
+                ([(header::CONTENT_TYPE, "application/x-gzip")], gzip(legacy_sitemap.as_bytes())).into_response()
+            }),
+        )
+        .route(
+            "/sitemap-bomb.xml.gz",
+            axum::routing::get(|| async {
+                // 60 MB of zeros, about 60 KB on the wire.
+                ([(header::CONTENT_TYPE, "application/gzip")], gzip(&vec![0u8; 60 * 1024 * 1024])).into_response()
+            }),
+        )
         .route(
             "/sitemap-pages.xml",
             axum::routing::get({
@@ -91,6 +120,13 @@ pub async fn start_site() -> Site {
         .with_state(hits.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     Site { base, hits }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
 }
 
 /// The test configuration: the local site is reachable, crawling is quick.
@@ -233,6 +269,32 @@ on_both_backends! {
         assert_eq!(site.hits("/private/payroll"), 0);
         let hits = search(&app, &app.base, &bot, "gift cards refunded").await;
         assert_eq!(hits[0]["source_url"], format!("{}/refunds/exceptions", site.base), "{hits}");
+    }
+
+    async fn a_gzipped_sitemap_leads_to_pages_in_legacy_encodings_that_are_read_as_written(app) {
+        let site = start_site().await;
+        let bot = app.create_chatbot("Encodings").await;
+        let source: Value = scrape(&app, json!({"chatbotId": bot, "url": format!("{}/sitemap-legacy.xml.gz", site.base)})).await.json().await.unwrap();
+        let source = settled(&app, source["id"].as_str().unwrap()).await;
+        assert_eq!(source["status"], "ready", "{source}");
+        assert_eq!(site.hits("/latin1"), 1);
+        assert_eq!(site.hits("/shift-jis"), 1);
+        let hits = search(&app, &app.base, &bot, "crème brûlée").await;
+        assert_eq!(hits[0]["source_url"], format!("{}/latin1", site.base), "{hits}");
+        assert!(hits[0]["snippet"].as_str().unwrap().contains("Crème brûlée"), "{hits}");
+        let texts: Vec<String> =
+            sqlx::query_scalar("SELECT content FROM knowledge_entries WHERE chatbot_id = $1").bind(&bot).fetch_all(app.db.pool()).await.unwrap();
+        assert!(texts.iter().any(|t| t.contains("返品は三十日以内")), "{texts:?}");
+        assert!(texts.iter().all(|t| !t.contains('\u{fffd}')), "no replacement characters: {texts:?}");
+    }
+
+    async fn a_gzipped_sitemap_that_inflates_beyond_fifty_megabytes_is_refused(app) {
+        let site = start_site().await;
+        let bot = app.create_chatbot("Bomb").await;
+        let source: Value = scrape(&app, json!({"chatbotId": bot, "url": format!("{}/sitemap-bomb.xml.gz", site.base)})).await.json().await.unwrap();
+        let source = settled(&app, source["id"].as_str().unwrap()).await;
+        assert_eq!(source["status"], "failed", "{source}");
+        assert!(source["error"].as_str().unwrap_or_default().contains("inflates to more than 50 MB"), "{source}");
     }
 
     async fn a_single_page_is_fetched_in_the_background_and_refetching_it_unchanged_writes_nothing(app) {

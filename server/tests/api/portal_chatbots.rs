@@ -222,14 +222,24 @@ on_both_backends! {
         assert_eq!(quiet["finish_reason"], "handoff");
         assert_eq!(quiet["message"]["content"], "");
 
+        // Resuming that answer reports the same reason, not an ordinary stop.
+        let quiet_id = quiet["message"]["id"].as_str().unwrap().to_owned();
+        let resumed = app.get(&format!("/api/v2/messages/{quiet_id}/stream")).send().await.unwrap();
+        assert_eq!(resumed.status(), 200);
+        let events = read_events(resumed).await;
+        let done = events.iter().find(|e| e.event == "done").expect("the resumed stream ends with done");
+        assert_eq!(serde_json::from_str::<Value>(&done.data).unwrap()["finish_reason"], "handoff");
+
         // The visitor's messages are stored for the agent; the bot wrote nothing more.
         let detail: Value = app.get(&format!("/api/v2/conversations/{id}")).send().await.unwrap().json().await.unwrap();
         assert_eq!(detail["status"], "escalated");
         let messages = detail["messages"].as_array().unwrap();
         let visitor: Vec<&str> = messages.iter().filter(|m| m["role"] == "user").map(|m| m["content"].as_str().unwrap()).collect();
         assert_eq!(visitor, ["hello", "Are you still there?", "Hello?"]);
-        let bot_texts: Vec<&str> = messages.iter().filter(|m| m["role"] == "assistant").map(|m| m["content"].as_str().unwrap()).filter(|t| !t.is_empty()).collect();
-        assert_eq!(bot_texts.len(), 1, "only the answer before the handoff: {messages:?}");
+        let bot_texts: Vec<&str> = messages.iter().filter(|m| m["role"] == "assistant").map(|m| m["content"].as_str().unwrap()).collect();
+        assert_eq!(bot_texts.len(), 1, "only the answer before the handoff is listed: {messages:?}");
+        assert!(!bot_texts[0].is_empty());
+        assert_eq!(detail["message_count"], 4, "the quiet turns are not messages: {detail}");
         let quiet_turns = app.count(
             "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND role = 'assistant' AND status = 'complete'
              AND finish_reason = 'handoff' AND content = ''",

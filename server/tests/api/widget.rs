@@ -109,13 +109,86 @@ async fn widget_assets_are_served_compressed_with_cache_headers() {
             client.get(app.url("/w/parlor-widget.wasm")).header("accept-encoding", accept).send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-encoding"], encoding);
-        assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
+        assert_eq!(response.headers()["cache-control"], "public, max-age=300", "unversioned: a short cache");
         let body = response.bytes().await.unwrap();
         assert!(body.len() < wasm.len() / 5, "{accept}: {} bytes", body.len());
     }
     let plain = client.get(app.url("/w/parlor-widget.wasm")).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.bytes().await.unwrap().len(), wasm.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portals_bundle_is_served_compressed_and_revalidated_rather_than_downloaded_again() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    let wasm: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(site.path().join("pkg/parlor.wasm"), &wasm).unwrap();
+    let site_dir = site.path().to_path_buf();
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, move |config| config.site_dir = site_dir)
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    for (accept, encoding) in [("br", "br"), ("gzip", "gzip")] {
+        let response = client.get(app.url("/pkg/parlor.wasm")).header("accept-encoding", accept).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        assert!(response.bytes().await.unwrap().len() < wasm.len() / 5, "{accept}");
+    }
+    let first = client.get(app.url("/pkg/parlor.wasm")).send().await.unwrap();
+    let modified = first.headers()["last-modified"].clone();
+    assert_eq!(first.bytes().await.unwrap().len(), wasm.len());
+    let again = client.get(app.url("/pkg/parlor.wasm")).header("if-modified-since", modified).send().await.unwrap();
+    assert_eq!(again.status(), 304, "an unchanged bundle is not sent again");
+    let missing = client.get(app.url("/pkg/nothing.wasm")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers().get("cache-control").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loader_names_a_versioned_bundle_that_is_cached_for_a_year() {
+    let site = tempfile::tempdir().unwrap();
+    let widget = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(widget.path().join("w")).unwrap();
+    std::fs::write(widget.path().join("w/parlor-widget.wasm"), b"\0asm build one").unwrap();
+    std::fs::write(widget.path().join("w/parlor-widget.js"), b"export default function(){}").unwrap();
+    std::fs::write(
+        site.path().join("widget.js"),
+        r#"import(o+"/w/parlor-widget.js");f(o+"/w/parlor-widget.wasm");fetch(o+"/w/parlor-widget.css")"#,
+    )
+    .unwrap();
+    let (site_dir, widget_dir) = (site.path().to_path_buf(), widget.path().to_path_buf());
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, move |config| {
+        config.site_dir = site_dir;
+        config.widget_dir = widget_dir;
+    })
+    .await
+    .unwrap();
+
+    let loader = app.client.get(app.url("/widget.js")).send().await.unwrap();
+    assert_eq!(loader.status(), 200);
+    assert_eq!(loader.headers()["cache-control"], "public, max-age=300");
+    assert!(loader.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    let source = loader.text().await.unwrap();
+    let start = source.find("/w/").unwrap() + 3;
+    let version = &source[start..start + 12];
+    assert!(version.bytes().all(|b| b.is_ascii_hexdigit()), "{source}");
+    assert_eq!(source.matches(&format!("/w/{version}/parlor-widget.")).count(), 3, "{source}");
+
+    let wasm = app.client.get(app.url(&format!("/w/{version}/parlor-widget.wasm"))).send().await.unwrap();
+    assert_eq!(wasm.status(), 200);
+    assert_eq!(wasm.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(wasm.bytes().await.unwrap().as_ref(), b"\0asm build one");
+    // A loader cached before an upgrade asks for an old version: it gets today's files, briefly cached.
+    let old = app.client.get(app.url("/w/000000000000/parlor-widget.wasm")).send().await.unwrap();
+    assert_eq!(old.status(), 200);
+    assert_eq!(old.headers()["cache-control"], "public, max-age=300");
+    for path in [format!("/w/{version}/missing.js"), format!("/w/{version}/..%2Fsecret"), "/w/nothing".to_owned()] {
+        let missing = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(missing.status(), 404, "{path}");
+        assert!(missing.headers().get("cache-control").is_none(), "{path}: errors are not cached");
+    }
 }
 
 on_both_backends! {
@@ -279,5 +352,54 @@ on_both_backends! {
         // A frame the host page shows inline is told so: it then has no close button.
         let inline = app.client.get(app.url(&format!("/widget-frame/{bot}?inline=true"))).send().await.unwrap();
         assert!(inline.text().await.unwrap().contains("data-frame=\"inline\""));
+    }
+
+    async fn a_restricted_chatbots_frame_may_be_framed_only_by_its_sites_and_works_there(app) {
+        let bot = app.create_chatbot("Framed and restricted").await;
+        let patched = app
+            .client
+            .patch(app.url(&format!("/api/v2/chatbots/{bot}")))
+            .bearer_auth(&app.key)
+            .json(&serde_json::json!({"allowed_origins": ["https://shop.example.com"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(patched.status(), 200);
+        let response = app.client.get(app.url(&format!("/widget-frame/{bot}"))).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(policy.ends_with("frame-ancestors 'self' https://shop.example.com"), "{policy}");
+
+        // Inside the frame the widget calls Parlor from Parlor's own origin: accepted.
+        let framed = app
+            .client
+            .get(app.url(&format!("/widget/v1/chatbots/{bot}")))
+            .header("origin", app.base.as_str())
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(framed.status(), 200);
+        // Another site is still refused, even if it claims to be same-site.
+        let other = app
+            .client
+            .get(app.url(&format!("/widget/v1/chatbots/{bot}")))
+            .header("origin", "https://elsewhere.example")
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 403);
+
+        // Opened on its own (not in a frame), the restricted frame would be a way around the list.
+        let framed_page =
+            app.client.get(app.url(&format!("/widget-frame/{bot}"))).header("sec-fetch-dest", "iframe").send().await.unwrap();
+        assert_eq!(framed_page.status(), 200);
+        let top_level =
+            app.client.get(app.url(&format!("/widget-frame/{bot}"))).header("sec-fetch-dest", "document").send().await.unwrap();
+        assert_eq!(top_level.status(), 403);
+
+        let unknown = app.client.get(app.url("/widget-frame/bot_unknown")).send().await.unwrap();
+        assert_eq!(unknown.status(), 404);
     }
 }
