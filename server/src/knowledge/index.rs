@@ -379,13 +379,7 @@ impl SearchIndex {
         if top.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (0..top.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "SELECT e.id, e.chatbot_id, e.kind, e.title, e.question, e.content, e.source_url, e.page, s.file_name
-             FROM knowledge_entries e LEFT JOIN knowledge_sources s ON s.id = e.source_id
-             WHERE e.chatbot_id = $1 AND e.id IN ({})",
-            placeholders.join(", ")
-        );
+        let sql = entries_sql(top.len());
         let mut query = sqlx::query_as::<_, Entry>(&sql).bind(chatbot_id);
         for id in top {
             query = query.bind(id);
@@ -478,13 +472,7 @@ impl SearchIndex {
     async fn rows_of_sources(&self, chatbot_id: &str, sources: &[String]) -> Result<Vec<IndexRow>> {
         let mut rows = Vec::new();
         for batch in sources.chunks(500) {
-            let placeholders: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 3)).collect();
-            let sql = format!(
-                "SELECT {ROW_COLUMNS} FROM knowledge_entries e
-                 LEFT JOIN knowledge_vectors v ON v.entry_id = e.id AND v.model = $2
-                 WHERE e.chatbot_id = $1 AND e.source_id IN ({})",
-                placeholders.join(", ")
-            );
+            let sql = rows_of_sources_sql(batch.len());
             let mut query = sqlx::query_as::<_, IndexRow>(&sql).bind(chatbot_id).bind(self.model());
             for source_id in batch {
                 query = query.bind(source_id);
@@ -493,6 +481,30 @@ impl SearchIndex {
         }
         Ok(rows)
     }
+}
+
+/// The found entries of a chatbot by id (`$1` the chatbot, then `count` ids). Migration 0016's
+/// index on `(chatbot_id, id)` makes this `count` lookups; a test pins the plan.
+fn entries_sql(count: usize) -> String {
+    let placeholders: Vec<String> = (0..count).map(|i| format!("${}", i + 2)).collect();
+    format!(
+        "SELECT e.id, e.chatbot_id, e.kind, e.title, e.question, e.content, e.source_url, e.page, s.file_name
+         FROM knowledge_entries e LEFT JOIN knowledge_sources s ON s.id = e.source_id
+         WHERE e.chatbot_id = $1 AND e.id IN ({})",
+        placeholders.join(", ")
+    )
+}
+
+/// The index rows of some sources of a chatbot (`$1` the chatbot, `$2` the model, then `count`
+/// source ids), through the index on `(chatbot_id, source_id)`.
+fn rows_of_sources_sql(count: usize) -> String {
+    let placeholders: Vec<String> = (0..count).map(|i| format!("${}", i + 3)).collect();
+    format!(
+        "SELECT {ROW_COLUMNS} FROM knowledge_entries e
+         LEFT JOIN knowledge_vectors v ON v.entry_id = e.id AND v.model = $2
+         WHERE e.chatbot_id = $1 AND e.source_id IN ({})",
+        placeholders.join(", ")
+    )
 }
 
 /// Reciprocal rank fusion of the BM25 and vector rankings: each entry scores the sum of
@@ -594,6 +606,25 @@ mod tests {
         let new = crate::chatbots::NewChatbot::parse("Index", None, None).unwrap();
         let bot = crate::chatbots::create_chatbot(&db, &workspace, new).await.unwrap();
         (dir, db, bot.id)
+    }
+
+    /// SQLite's plan for a query, one line per step.
+    async fn plan(db: &Db, sql: &str, binds: usize) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
+        for _ in 0..binds {
+            query = query.bind("x");
+        }
+        query.fetch_all(db.pool()).await.unwrap().into_iter().map(|row| row.3).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_search_looks_its_hits_up_by_id_and_catches_up_by_source_instead_of_reading_the_whole_chatbot() {
+        let (_dir, db, _bot) = test_db().await;
+        let entries = plan(&db, &entries_sql(15), 16).await;
+        assert!(entries.iter().any(|step| step.contains("(chatbot_id=? AND id=?)")), "{entries:?}");
+        let rows = plan(&db, &rows_of_sources_sql(3), 5).await;
+        assert!(rows.iter().any(|step| step.contains("(chatbot_id=? AND source_id=?)")), "{rows:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
