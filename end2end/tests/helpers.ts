@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { DATA_DIR, PARLOR_BIN, PARLOR_URL, REPO_ROOT } from "./env";
 
 /** Creates an API key with the operator CLI, as the README tells a new user to. */
@@ -45,4 +45,15 @@ export async function sendAndWatch(page: Page, message: string, expected: RegExp
   await expect(page.getByRole("button", { name: "Send" })).toBeEnabled();
   seen.push(await answer.innerText());
   return seen;
+}
+
+/**
+ * Clicks `button` until `shown` is visible. A portal page ignores clicks until it has hydrated,
+ * and a test that clicks right after loading it can lose the click.
+ */
+export async function clickUntilShown(button: Locator, shown: Locator): Promise<void> {
+  await expect(async () => {
+    await button.click();
+    await expect(shown).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
 }

@@ -6,6 +6,7 @@
 import { execSync } from "node:child_process";
 import { expect, test, type Page } from "@playwright/test";
 import { PARLOR_URL } from "./env";
+import { clickUntilShown } from "./helpers";
 
 // Tall enough for the preview frame, whose launcher sits at its bottom, to fit on the screen.
 test.use({ viewport: { width: 1280, height: 960 } });
@@ -41,7 +42,7 @@ test("a developer signs up, creates a chatbot and its knowledge from the docs, a
 
   await page.goto(`${PARLOR_URL}/keys`);
   await page.locator("#key-name").fill("laptop");
-  await page.getByRole("button", { name: "Create key" }).click();
+  await clickUntilShown(page.getByRole("button", { name: "Create key" }), page.getByTestId("new-key-secret"));
   const key = (await page.getByTestId("new-key-secret").innerText()).trim();
   expect(key).toMatch(/^sk_/);
 

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { PARLOR_URL } from "./env";
+import { clickUntilShown } from "./helpers";
 
 test("an owner teaches a chatbot in the portal: a Q&A pair, a dropped file, and a refused file", async ({ page, request }) => {
   const errors: string[] = [];
@@ -12,7 +13,7 @@ test("an owner teaches a chatbot in the portal: a Q&A pair, a dropped file, and 
 
   await page.goto(`${PARLOR_URL}/keys`);
   await page.locator("#key-name").fill("setup");
-  await page.getByRole("button", { name: "Create key" }).click();
+  await clickUntilShown(page.getByRole("button", { name: "Create key" }), page.getByTestId("new-key-secret"));
   const key = (await page.getByTestId("new-key-secret").innerText()).trim();
   const created = await request.post(`${PARLOR_URL}/api/v2/chatbots`, {
     headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },

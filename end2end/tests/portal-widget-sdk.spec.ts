@@ -5,6 +5,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { PARLOR_URL } from "./env";
+import { clickUntilShown } from "./helpers";
 
 /** Signs up a new account in the portal and returns an API key made on its /keys page. */
 // Tall enough for the preview frame, whose launcher sits at its bottom, to fit on the screen.
@@ -18,7 +19,7 @@ async function signUpWithKey(page: Page, name: string): Promise<string> {
   await expect(page).toHaveURL(`${PARLOR_URL}/dashboard`);
   await page.goto(`${PARLOR_URL}/keys`);
   await page.locator("#key-name").fill("sdk");
-  await page.getByRole("button", { name: "Create key" }).click();
+  await clickUntilShown(page.getByRole("button", { name: "Create key" }), page.getByTestId("new-key-secret"));
   return (await page.getByTestId("new-key-secret").innerText()).trim();
 }
 

@@ -244,12 +244,7 @@ pub async fn sign_up(db: &Db, email: &str, password: &str, workspace: &str) -> R
     Ok((viewer, token))
 }
 
-async fn add_membership(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    workspace_id: &str,
-    account_id: &str,
-    role: Role,
-) -> Result<()> {
+async fn add_membership(tx: &mut crate::db::Tx, workspace_id: &str, account_id: &str, role: Role) -> Result<()> {
     sqlx::query(
         "INSERT INTO memberships (workspace_id, account_id, role, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (workspace_id, account_id) DO NOTHING",
@@ -263,11 +258,7 @@ async fn add_membership(
     Ok(())
 }
 
-async fn insert_session(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    account_id: &str,
-    workspace_id: &str,
-) -> Result<Token> {
+async fn insert_session(tx: &mut crate::db::Tx, account_id: &str, workspace_id: &str) -> Result<Token> {
     let token = Token::generate();
     let now = now_ms();
     sqlx::query(
@@ -352,7 +343,7 @@ pub async fn viewer_for(db: &Db, token: &Token) -> Result<Option<Viewer>> {
 
 /// Ends a session; an unknown token is not an error.
 pub async fn sign_out(db: &Db, token: &Token) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token.hash()).execute(db.pool()).await?;
+    db.execute(sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token.hash())).await?;
     Ok(())
 }
 
@@ -362,11 +353,12 @@ pub async fn switch_workspace(db: &Db, token: &Token, viewer: &Viewer, workspace
     if !member {
         return Err(Error::NotFound("workspace"));
     }
-    sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE token_hash = $2")
-        .bind(workspace_id)
-        .bind(token.hash())
-        .execute(db.pool())
-        .await?;
+    db.execute(
+        sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE token_hash = $2")
+            .bind(workspace_id)
+            .bind(token.hash()),
+    )
+    .await?;
     Ok(())
 }
 
@@ -452,19 +444,20 @@ pub async fn invite(db: &Db, viewer: &Viewer, email: &str, role: Role) -> Result
         created_at: now,
         expires_at: now + INVITE_DAYS * DAY_MS,
     };
-    sqlx::query(
-        "INSERT INTO invites (id, workspace_id, email, role, token_hash, invited_by, created_at, expires_at)
+    db.execute(
+        sqlx::query(
+            "INSERT INTO invites (id, workspace_id, email, role, token_hash, invited_by, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&invite.id)
+        .bind(&invite.workspace_id)
+        .bind(&invite.email)
+        .bind(&invite.role)
+        .bind(token.hash())
+        .bind(&viewer.account_id)
+        .bind(invite.created_at)
+        .bind(invite.expires_at),
     )
-    .bind(&invite.id)
-    .bind(&invite.workspace_id)
-    .bind(&invite.email)
-    .bind(&invite.role)
-    .bind(token.hash())
-    .bind(&viewer.account_id)
-    .bind(invite.created_at)
-    .bind(invite.expires_at)
-    .execute(db.pool())
     .await?;
     Ok((invite, token))
 }
@@ -484,10 +477,12 @@ pub async fn pending_invites(db: &Db, workspace_id: &str) -> Result<Vec<Invite>>
 /// Withdraws an invitation that has not been accepted.
 pub async fn revoke_invite(db: &Db, viewer: &Viewer, id: &str) -> Result<()> {
     viewer.require_owner()?;
-    let deleted = sqlx::query("DELETE FROM invites WHERE id = $1 AND workspace_id = $2 AND accepted_at IS NULL")
-        .bind(id)
-        .bind(&viewer.workspace_id)
-        .execute(db.pool())
+    let deleted = db
+        .execute(
+            sqlx::query("DELETE FROM invites WHERE id = $1 AND workspace_id = $2 AND accepted_at IS NULL")
+                .bind(id)
+                .bind(&viewer.workspace_id),
+        )
         .await?
         .rows_affected();
     if deleted == 0 {
@@ -566,10 +561,12 @@ pub async fn accept_invite(db: &Db, token: &Token, password: &str) -> Result<(Vi
 /// Deletes expired sessions and invitations; called now and then.
 pub async fn purge_expired(db: &Db) -> Result<u64> {
     let now = now_ms();
-    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
-    let invites = sqlx::query("DELETE FROM invites WHERE accepted_at IS NULL AND expires_at <= $1")
-        .bind(now - INVITE_DAYS * DAY_MS)
-        .execute(db.pool())
+    let sessions = db.execute(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now)).await?;
+    let invites = db
+        .execute(
+            sqlx::query("DELETE FROM invites WHERE accepted_at IS NULL AND expires_at <= $1")
+                .bind(now - INVITE_DAYS * DAY_MS),
+        )
         .await?;
     Ok(sessions.rows_affected() + invites.rows_affected())
 }

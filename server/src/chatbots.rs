@@ -364,18 +364,19 @@ pub async fn create_chatbot_with_id(db: &Db, id: &str, workspace_id: &str, new: 
         created_at: now,
         updated_at: now,
     };
-    sqlx::query(
-        "INSERT INTO chatbots (id, workspace_id, name, website, welcome_message, created_at, updated_at)
+    db.execute(
+        sqlx::query(
+            "INSERT INTO chatbots (id, workspace_id, name, website, welcome_message, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&chatbot.id)
+        .bind(&chatbot.workspace_id)
+        .bind(&chatbot.name)
+        .bind(&chatbot.website)
+        .bind(&chatbot.welcome_message)
+        .bind(chatbot.created_at)
+        .bind(chatbot.updated_at),
     )
-    .bind(&chatbot.id)
-    .bind(&chatbot.workspace_id)
-    .bind(&chatbot.name)
-    .bind(&chatbot.website)
-    .bind(&chatbot.welcome_message)
-    .bind(chatbot.created_at)
-    .bind(chatbot.updated_at)
-    .execute(db.pool())
     .await?;
     Ok(chatbot)
 }
@@ -419,30 +420,32 @@ pub async fn get_public_chatbot(db: &Db, id: &str) -> Result<Chatbot> {
 /// Stores a chatbot's changed fields.
 pub async fn update_chatbot(db: &Db, chatbot: &mut Chatbot) -> Result<()> {
     chatbot.updated_at = now_ms().max(chatbot.updated_at);
-    sqlx::query(
-        "UPDATE chatbots SET name = $1, website = $2, welcome_message = $3, settings = $4, updated_at = $5
+    db.execute(
+        sqlx::query(
+            "UPDATE chatbots SET name = $1, website = $2, welcome_message = $3, settings = $4, updated_at = $5
          WHERE id = $6 AND workspace_id = $7",
+        )
+        .bind(&chatbot.name)
+        .bind(&chatbot.website)
+        .bind(&chatbot.welcome_message)
+        .bind(&chatbot.settings)
+        .bind(chatbot.updated_at)
+        .bind(&chatbot.id)
+        .bind(&chatbot.workspace_id),
     )
-    .bind(&chatbot.name)
-    .bind(&chatbot.website)
-    .bind(&chatbot.welcome_message)
-    .bind(&chatbot.settings)
-    .bind(chatbot.updated_at)
-    .bind(&chatbot.id)
-    .bind(&chatbot.workspace_id)
-    .execute(db.pool())
     .await?;
     Ok(())
 }
 
 /// Stores (or with `None` removes) a chatbot's sealed provider key.
 pub async fn set_provider_key(db: &Db, chatbot: &mut Chatbot, sealed: Option<String>) -> Result<()> {
-    sqlx::query("UPDATE chatbots SET provider_key = $1 WHERE id = $2 AND workspace_id = $3")
-        .bind(&sealed)
-        .bind(&chatbot.id)
-        .bind(&chatbot.workspace_id)
-        .execute(db.pool())
-        .await?;
+    db.execute(
+        sqlx::query("UPDATE chatbots SET provider_key = $1 WHERE id = $2 AND workspace_id = $3")
+            .bind(&sealed)
+            .bind(&chatbot.id)
+            .bind(&chatbot.workspace_id),
+    )
+    .await?;
     chatbot.provider_key = sealed;
     Ok(())
 }
@@ -450,10 +453,8 @@ pub async fn set_provider_key(db: &Db, chatbot: &mut Chatbot, sealed: Option<Str
 /// Deletes a chatbot and, through the schema's cascades, all of its data: conversations,
 /// messages and knowledge. Usage records stay, as billing history.
 pub async fn delete_chatbot(db: &Db, workspace_id: &str, id: &str) -> Result<()> {
-    let deleted = sqlx::query("DELETE FROM chatbots WHERE id = $1 AND workspace_id = $2")
-        .bind(id)
-        .bind(workspace_id)
-        .execute(db.pool())
+    let deleted = db
+        .execute(sqlx::query("DELETE FROM chatbots WHERE id = $1 AND workspace_id = $2").bind(id).bind(workspace_id))
         .await?
         .rows_affected();
     if deleted == 0 {

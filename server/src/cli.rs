@@ -48,7 +48,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Create an API key in the default workspace (created on first use) and print it once.
+    /// Create an API key and print it once: in the workspace given with --workspace, or else
+    /// the oldest one (created on first use).
     Create(KeyCreateArgs),
 }
 
@@ -56,6 +57,11 @@ pub enum KeyCommand {
 pub enum WorkspaceCommand {
     /// Set a workspace's rate-limit plan (one of PARLOR_PLANS, such as free, pro, enterprise).
     Plan(PlanArgs),
+    /// List the workspaces, oldest first: id, plan and name, one a line.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -103,6 +109,10 @@ pub struct KeyCreateArgs {
     #[arg(long, default_value = "secret", value_parser = ["secret", "publishable"])]
     pub kind: String,
 
+    /// The workspace's id (`parlor workspace list`); the oldest workspace when omitted.
+    #[arg(long)]
+    pub workspace: Option<String>,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -124,11 +134,22 @@ pub async fn create_key(args: &KeyCreateArgs) -> Result<PlainKey> {
     }
     let new = NewKey::parse(&args.name, kind, &scopes, &args.origins, None)?;
     let db = open_database(&args.database).await?;
-    let workspace_id = workspaces::default_workspace(&db).await?;
+    let workspace_id = match &args.workspace {
+        Some(id) => workspaces::existing(&db, id.trim()).await?,
+        None => workspaces::default_workspace(&db).await?,
+    };
     let (record, plain) = keys::create_key(&db, &workspace_id, &new).await?;
     tracing::info!(key_id = %record.id, workspace_id = %workspace_id, "API key created");
     db.close().await;
     Ok(plain)
+}
+
+/// `parlor workspace list`: every workspace, oldest first.
+pub async fn list_workspaces(database: &DatabaseArgs) -> Result<Vec<workspaces::WorkspaceSummary>> {
+    let db = open_database(database).await?;
+    let list = workspaces::list(&db).await;
+    db.close().await;
+    list
 }
 
 /// `parlor workspace plan`: returns the workspace whose plan was set.

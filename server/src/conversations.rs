@@ -312,7 +312,7 @@ pub async fn get_answer(db: &Db, owner: Owner<'_>, message_id: &str) -> Result<M
 /// Deletes a conversation and its messages.
 pub async fn delete_conversation(db: &Db, workspace_id: &str, id: &str) -> Result<()> {
     let conversation = get_conversation(db, workspace_id, id).await?;
-    sqlx::query("DELETE FROM conversations WHERE id = $1").bind(&conversation.id).execute(db.pool()).await?;
+    db.execute(sqlx::query("DELETE FROM conversations WHERE id = $1").bind(&conversation.id)).await?;
     Ok(())
 }
 
@@ -328,7 +328,7 @@ pub async fn get_chatbot_conversation(db: &Db, chatbot_id: &str, id: &str) -> Re
 }
 
 /// The workspace of a conversation's chatbot, for its events.
-async fn workspace_of(tx: &mut sqlx::Transaction<'_, sqlx::Any>, chatbot_id: &str) -> Result<String> {
+async fn workspace_of(tx: &mut crate::db::Tx, chatbot_id: &str) -> Result<String> {
     Ok(sqlx::query_scalar("SELECT workspace_id FROM chatbots WHERE id = $1")
         .bind(chatbot_id)
         .fetch_one(&mut **tx)
@@ -345,7 +345,7 @@ pub async fn end(db: &Db, conversation: &Conversation, reason: EndReason) -> Res
 }
 
 async fn end_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::db::Tx,
     id: &str,
     chatbot_id: &str,
     reason: EndReason,
@@ -519,10 +519,7 @@ pub async fn set_tags(db: &Db, conversation: &Conversation, tags: &[String], rep
         return Err(Error::Validation(format!("a conversation can have at most {MAX_TAGS} tags")));
     }
     let text = serde_json::to_string(&list).map_err(|err| Error::Internal(err.into()))?;
-    sqlx::query("UPDATE conversations SET tags = $1 WHERE id = $2")
-        .bind(text)
-        .bind(&conversation.id)
-        .execute(db.pool())
+    db.execute(sqlx::query("UPDATE conversations SET tags = $1 WHERE id = $2").bind(text).bind(&conversation.id))
         .await?;
     Ok(list)
 }

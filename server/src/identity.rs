@@ -86,15 +86,18 @@ pub async fn rotate_secret(db: &Db, secrets: &SecretBox, workspace_id: &str, cha
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = format!("{SECRET_PREFIX}{}", hex(&bytes));
-    let stored =
-        sqlx::query("UPDATE chatbots SET identity_secret = $1, updated_at = $2 WHERE id = $3 AND workspace_id = $4")
+    let stored = db
+        .execute(
+            sqlx::query(
+                "UPDATE chatbots SET identity_secret = $1, updated_at = $2 WHERE id = $3 AND workspace_id = $4",
+            )
             .bind(secrets.seal(&context(chatbot_id), &secret))
             .bind(now_ms())
             .bind(chatbot_id)
-            .bind(workspace_id)
-            .execute(db.pool())
-            .await?
-            .rows_affected();
+            .bind(workspace_id),
+        )
+        .await?
+        .rows_affected();
     if stored == 0 {
         return Err(Error::NotFound("chatbot"));
     }
@@ -103,10 +106,12 @@ pub async fn rotate_secret(db: &Db, secrets: &SecretBox, workspace_id: &str, cha
 
 /// Removes a chatbot's identity secret: hashes are then refused until a new one is made.
 pub async fn remove_secret(db: &Db, workspace_id: &str, chatbot_id: &str) -> Result<()> {
-    let removed = sqlx::query("UPDATE chatbots SET identity_secret = NULL WHERE id = $1 AND workspace_id = $2")
-        .bind(chatbot_id)
-        .bind(workspace_id)
-        .execute(db.pool())
+    let removed = db
+        .execute(
+            sqlx::query("UPDATE chatbots SET identity_secret = NULL WHERE id = $1 AND workspace_id = $2")
+                .bind(chatbot_id)
+                .bind(workspace_id),
+        )
         .await?
         .rows_affected();
     if removed == 0 {
@@ -169,16 +174,17 @@ async fn attach_to_conversation(
     identity: &Identity,
     verified: bool,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE conversations SET user_id = $1, user_name = $2, user_email = $3, user_verified = $4
+    db.execute(
+        sqlx::query(
+            "UPDATE conversations SET user_id = $1, user_name = $2, user_email = $3, user_verified = $4
          WHERE id = $5 AND (user_verified = 0 OR $4 = 1)",
+        )
+        .bind(&identity.user_id)
+        .bind(&identity.name)
+        .bind(&identity.email)
+        .bind(i64::from(verified))
+        .bind(&conversation.id),
     )
-    .bind(&identity.user_id)
-    .bind(&identity.name)
-    .bind(&identity.email)
-    .bind(i64::from(verified))
-    .bind(&conversation.id)
-    .execute(db.pool())
     .await?;
     Ok(())
 }

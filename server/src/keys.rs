@@ -419,7 +419,7 @@ pub async fn create_key(db: &Db, workspace_id: &str, new: &NewKey) -> Result<(Ke
         expires_at: new.expires_at,
         revoked_at: None,
     };
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO api_keys (id, workspace_id, name, kind, prefix, last_four, key_hash, scopes, allowed_origins, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -433,9 +433,8 @@ pub async fn create_key(db: &Db, workspace_id: &str, new: &NewKey) -> Result<(Ke
     .bind(&record.scopes)
     .bind(&record.allowed_origins)
     .bind(record.created_at)
-    .bind(record.expires_at)
-    .execute(db.pool())
-    .await?;
+    .bind(record.expires_at);
+    db.execute(insert).await?;
     Ok((record, plain))
 }
 
@@ -479,11 +478,12 @@ pub async fn roll_key(db: &Db, workspace_id: &str, id: &str, overlap_ms: i64) ->
     };
     let (record, plain) = create_key(db, workspace_id, &new).await?;
     let old_expiry = now + overlap_ms.max(0);
-    sqlx::query("UPDATE api_keys SET expires_at = $1 WHERE id = $2 AND (expires_at IS NULL OR expires_at > $1)")
-        .bind(old_expiry)
-        .bind(&old.id)
-        .execute(db.pool())
-        .await?;
+    db.execute(
+        sqlx::query("UPDATE api_keys SET expires_at = $1 WHERE id = $2 AND (expires_at IS NULL OR expires_at > $1)")
+            .bind(old_expiry)
+            .bind(&old.id),
+    )
+    .await?;
     Ok((record, plain))
 }
 
@@ -491,10 +491,7 @@ pub async fn roll_key(db: &Db, workspace_id: &str, id: &str, overlap_ms: i64) ->
 pub async fn revoke_key(db: &Db, workspace_id: &str, id: &str) -> Result<()> {
     let key = get_key(db, workspace_id, id).await?;
     if key.revoked_at.is_none() {
-        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(&key.id)
-            .execute(db.pool())
+        db.execute(sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2").bind(now_ms()).bind(&key.id))
             .await?;
     }
     Ok(())
@@ -536,11 +533,7 @@ pub async fn authenticate(db: &Db, presented: &str) -> Result<Principal> {
     }
     // Recording every use would turn each request into a write; once a minute is enough.
     if row.last_used_at.is_none_or(|at| now - at > 60_000) {
-        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&row.id)
-            .execute(db.pool())
-            .await?;
+        db.execute(sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(now).bind(&row.id)).await?;
     }
     Ok(Principal {
         key_id: row.id,

@@ -405,7 +405,7 @@ fn attributes_text(attributes: &Attributes) -> Result<String> {
 /// the attributes merged. Emits `contact.created` or `contact.updated` (nothing when nothing
 /// changed).
 async fn upsert_contact(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::db::Tx,
     workspace_id: &str,
     details: &ContactDetails,
     overflow: Overflow,
@@ -448,7 +448,7 @@ async fn upsert_contact(
 
 /// Inserts a new contact and emits `contact.created`; `None` when the email is taken.
 async fn insert_contact(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::db::Tx,
     workspace_id: &str,
     details: &ContactDetails,
 ) -> Result<Option<Contact>> {
@@ -486,7 +486,7 @@ async fn insert_contact(
 }
 
 /// Stores a changed contact and emits `contact.updated`.
-async fn save_contact(tx: &mut sqlx::Transaction<'static, sqlx::Any>, contact: &mut Contact) -> Result<()> {
+async fn save_contact(tx: &mut crate::db::Tx, contact: &mut Contact) -> Result<()> {
     contact.updated_at = now_ms().max(contact.updated_at);
     sqlx::query(
         "UPDATE contacts SET name = $1, phone = $2, attributes = $3, updated_at = $4

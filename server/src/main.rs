@@ -39,6 +39,13 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             writeln!(std::io::stdout(), "{workspace_id} is on the {} plan", args.plan.trim().to_lowercase())?;
             Ok(())
         }
+        Command::Workspace { command: WorkspaceCommand::List { database } } => {
+            let mut out = std::io::stdout().lock();
+            for workspace in cli::list_workspaces(&database).await? {
+                writeln!(out, "{}\t{}\t{}", workspace.id, workspace.plan, workspace.name)?;
+            }
+            Ok(())
+        }
         Command::Migrate { database } => {
             cli::open_database(&database).await?.close().await;
             tracing::info!("migrations applied");

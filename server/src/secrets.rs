@@ -112,12 +112,13 @@ impl SecretBox {
             },
             None => {
                 // Two processes starting at once: the loser of the insert checks the winner's value.
-                sqlx::query(
-                    "INSERT INTO instance_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                db.execute(
+                    sqlx::query(
+                        "INSERT INTO instance_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind(CHECK_NAME)
+                    .bind(self.seal(CHECK_NAME, CHECK_PLAINTEXT)),
                 )
-                .bind(CHECK_NAME)
-                .bind(self.seal(CHECK_NAME, CHECK_PLAINTEXT))
-                .execute(db.pool())
                 .await?;
                 Box::pin(self.check_against(db)).await
             }

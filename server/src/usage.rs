@@ -63,7 +63,7 @@ pub struct Turn<'a> {
 }
 
 /// Records a turn inside the caller's transaction, so usage and the stored answer agree.
-pub async fn record(tx: &mut sqlx::Transaction<'_, sqlx::Any>, turn: &Turn<'_>) -> Result<()> {
+pub async fn record(tx: &mut crate::db::Tx, turn: &Turn<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO usage_events (id, workspace_id, chatbot_id, key_id, message_id, model, input_tokens, output_tokens, cost_micros, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -31,7 +31,7 @@ impl Bench {
             config.database.database_url = Some(Secret::new(url));
         }
         config.plans = "free=60000000/1000000/unlimited".to_owned();
-        config.database.db_max_connections = 16;
+        config.database.db_max_connections = u32::try_from(env_number("BENCH_DB_CONNECTIONS", 16)).unwrap_or(16);
         customise(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

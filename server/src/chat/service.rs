@@ -145,9 +145,12 @@ impl ChatService {
     pub async fn stop(&self, message_id: &str) -> Result<bool> {
         // Record the request before cancelling: a generator cancelled first could store its
         // answer before this update and make a real stop look like a no-op.
-        let updated = sqlx::query("UPDATE messages SET stop_requested = 1 WHERE id = $1 AND status = 'streaming'")
-            .bind(message_id)
-            .execute(self.db.pool())
+        let updated = self
+            .db
+            .execute(
+                sqlx::query("UPDATE messages SET stop_requested = 1 WHERE id = $1 AND status = 'streaming'")
+                    .bind(message_id),
+            )
             .await?
             .rows_affected();
         if let Some(live) = self.hub.get(message_id) {
@@ -167,17 +170,21 @@ impl ChatService {
         let mut tx = self.db.begin().await?;
         let started = input.conversation_id.is_none();
         let mut handed_over = false;
-        let conversation_id = match &input.conversation_id {
+        // A new conversation has no history to read; a known one is looked up with the last
+        // sequence number in the same statement. Every statement here holds the write lock.
+        let (conversation_id, last_seq) = match &input.conversation_id {
             Some(id) => {
-                let found: Option<(String, String)> =
-                    sqlx::query_as("SELECT id, status FROM conversations WHERE id = $1 AND chatbot_id = $2")
-                        .bind(id)
-                        .bind(&chatbot.id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let (id, status) = found.ok_or(Error::NotFound("conversation"))?;
+                let found: Option<(String, String, i64)> = sqlx::query_as(
+                    "SELECT c.id, c.status, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id)
+                     FROM conversations c WHERE c.id = $1 AND c.chatbot_id = $2",
+                )
+                .bind(id)
+                .bind(&chatbot.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (id, status, last_seq) = found.ok_or(Error::NotFound("conversation"))?;
                 handed_over = status == "escalated";
-                id
+                (id, last_seq)
             }
             None => {
                 let id = new_id("conv");
@@ -190,79 +197,73 @@ impl ChatService {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                id
+                (id, 0)
             }
         };
         // The empty answers of a handoff are not turns of the conversation.
-        let history: Vec<(String, String)> = sqlx::query_as(
-            "SELECT role, content FROM messages WHERE conversation_id = $1 AND status = 'complete' AND content <> ''
-             ORDER BY seq DESC LIMIT 50",
-        )
-        .bind(&conversation_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = $1")
+        let history: Vec<(String, String)> = if started {
+            Vec::new()
+        } else {
+            sqlx::query_as(
+                "SELECT role, content FROM messages WHERE conversation_id = $1 AND status = 'complete' AND content <> ''
+                 ORDER BY seq DESC LIMIT 50",
+            )
             .bind(&conversation_id)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_all(&mut *tx)
+            .await?
+        };
         let user_message_id = new_id("msg");
         let message_id = new_id("msg");
-        let insert = "INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at, heartbeat_at)
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
-        sqlx::query(insert)
-            .bind(&user_message_id)
-            .bind(&conversation_id)
-            .bind(last_seq + 1)
-            .bind(Role::User.as_str())
-            .bind(&input.message)
-            .bind("complete")
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(conflict_on_unique)?;
-        sqlx::query(insert)
-            .bind(&message_id)
-            .bind(&conversation_id)
-            .bind(last_seq + 2)
-            .bind(Role::Assistant.as_str())
-            .bind("")
-            .bind(if handed_over { "complete" } else { "streaming" })
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(conflict_on_unique)?;
-        if handed_over {
-            sqlx::query("UPDATE messages SET finish_reason = $1 WHERE id = $2")
-                .bind(HANDOFF)
-                .bind(&message_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // A message to an ended conversation (a visitor back after a pause) opens it again.
+        // The question and its (empty, streaming) answer in one statement.
         sqlx::query(
-            "UPDATE conversations SET updated_at = $1,
-                 status = CASE WHEN status = 'ended' THEN 'open' ELSE status END,
-                 ended_at = NULL, ended_reason = NULL
-             WHERE id = $2",
+            "INSERT INTO messages (id, conversation_id, seq, role, content, status, finish_reason, created_at, heartbeat_at)
+             VALUES ($1, $2, $3, $4, $5, 'complete', NULL, $6, $6), ($7, $2, $8, $9, '', $10, $11, $6, $6)",
         )
-        .bind(now)
+        .bind(&user_message_id)
         .bind(&conversation_id)
+        .bind(last_seq + 1)
+        .bind(Role::User.as_str())
+        .bind(&input.message)
+        .bind(now)
+        .bind(&message_id)
+        .bind(last_seq + 2)
+        .bind(Role::Assistant.as_str())
+        .bind(if handed_over { "complete" } else { "streaming" })
+        .bind(handed_over.then_some(HANDOFF))
         .execute(&mut *tx)
-        .await?;
-        if started {
+        .await
+        .map_err(conflict_on_unique)?;
+        if !started {
+            // A message to an ended conversation (a visitor back after a pause) opens it again.
+            sqlx::query(
+                "UPDATE conversations SET updated_at = $1,
+                     status = CASE WHEN status = 'ended' THEN 'open' ELSE status END,
+                     ended_at = NULL, ended_reason = NULL
+                 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(&conversation_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let received = serde_json::json!({
+            "messageId": user_message_id, "conversationId": conversation_id, "chatbotId": chatbot.id,
+            "visitorId": input.visitor_id, "message": input.message, "sender": "user", "createdAt": rfc3339(now),
+        });
+        let emitted = if started {
             let data = serde_json::json!({
                 "conversationId": conversation_id, "chatbotId": chatbot.id, "visitorId": input.visitor_id,
                 "startedAt": rfc3339(now),
             });
-            webhooks::emit(&mut tx, &chatbot.workspace_id, events::CONVERSATION_STARTED, &data).await?;
-        }
-        let data = serde_json::json!({
-            "messageId": user_message_id, "conversationId": conversation_id, "chatbotId": chatbot.id,
-            "visitorId": input.visitor_id, "message": input.message, "sender": "user", "createdAt": rfc3339(now),
-        });
-        webhooks::emit(&mut tx, &chatbot.workspace_id, events::MESSAGE_RECEIVED, &data).await?;
+            let events = [(events::CONVERSATION_STARTED, &data), (events::MESSAGE_RECEIVED, &received)];
+            webhooks::emit_all(&mut tx, &chatbot.workspace_id, &events).await?
+        } else {
+            webhooks::emit(&mut tx, &chatbot.workspace_id, events::MESSAGE_RECEIVED, &received).await?
+        };
         tx.commit().await?;
-        self.webhooks.notify();
+        if emitted {
+            self.webhooks.notify();
+        }
         if handed_over {
             let done = ChatEvent::Done { usage: Usage::default(), finish_reason: HANDOFF };
             let events = futures::stream::iter([done]).boxed();
@@ -441,12 +442,14 @@ impl Generation {
     /// whether someone asked it to stop.
     async fn checkpoint(&self, text: &str, chunk_ends: &[usize]) -> Result<bool> {
         let ends = serde_json::to_string(chunk_ends).map_err(|err| Error::Internal(err.into()))?;
-        sqlx::query("UPDATE messages SET content = $1, chunk_ends = $2, heartbeat_at = $3 WHERE id = $4")
-            .bind(text)
-            .bind(ends)
-            .bind(now_ms())
-            .bind(&self.message_id)
-            .execute(self.db.pool())
+        self.db
+            .execute(
+                sqlx::query("UPDATE messages SET content = $1, chunk_ends = $2, heartbeat_at = $3 WHERE id = $4")
+                    .bind(text)
+                    .bind(ends)
+                    .bind(now_ms())
+                    .bind(&self.message_id),
+            )
             .await?;
         let requested: i64 = sqlx::query_scalar("SELECT stop_requested FROM messages WHERE id = $1")
             .bind(&self.message_id)
@@ -509,9 +512,11 @@ impl Generation {
             "visitorId": self.visitor_id, "message": text, "sender": "bot", "status": status,
             "citations": citations_for_webhook(citations_json), "createdAt": rfc3339(now),
         });
-        webhooks::emit(&mut tx, &self.workspace_id, events::MESSAGE_SENT, &data).await?;
+        let emitted = webhooks::emit(&mut tx, &self.workspace_id, events::MESSAGE_SENT, &data).await?;
         tx.commit().await?;
-        self.webhooks.notify();
+        if emitted {
+            self.webhooks.notify();
+        }
         Ok(())
     }
 }

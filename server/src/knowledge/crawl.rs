@@ -79,28 +79,28 @@ impl Fetched {
         Ok(())
     }
 
-    /// The body as text, decoded the way a browser would: the charset of `Content-Type`, else
-    /// a byte order mark, else a `<meta charset>` (or `http-equiv`) in the first 1,024 bytes,
+    /// The body as text, decoded the way a browser would: a byte order mark, else the charset
+    /// of `Content-Type`, else a `<meta charset>` (or `http-equiv`) in the first 1,024 bytes,
     /// else UTF-8 when it is valid and windows-1252 (what "latin1" means on the web) when not.
     pub fn text(&self) -> String {
-        let declared = self
-            .content_type
-            .as_deref()
-            .and_then(charset_parameter)
-            .or_else(|| meta_charset(&self.body[..self.body.len().min(1024)]))
-            .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
-        let encoding = match (encoding_rs::Encoding::for_bom(&self.body), declared) {
+        let label = |label: String| encoding_rs::Encoding::for_label(label.as_bytes());
+        let from_header = self.content_type.as_deref().and_then(charset_parameter).and_then(label);
+        // A page that declares UTF-16 in its markup is ASCII-compatible bytes in practice: the
+        // HTML standard reads such a declaration as UTF-8. A header that says UTF-16 is obeyed.
+        let from_markup = || {
+            meta_charset(&self.body[..self.body.len().min(1024)]).and_then(label).map(|encoding| {
+                if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+                    encoding_rs::UTF_8
+                } else {
+                    encoding
+                }
+            })
+        };
+        let encoding = match (encoding_rs::Encoding::for_bom(&self.body), from_header.or_else(from_markup)) {
             (Some((bom, _)), _) => bom,
             (None, Some(declared)) => declared,
             (None, None) if std::str::from_utf8(&self.body).is_ok() => encoding_rs::UTF_8,
             (None, None) => encoding_rs::WINDOWS_1252,
-        };
-        // A page that declares UTF-16 in its markup is ASCII-compatible bytes in practice: the
-        // HTML standard reads such a declaration as UTF-8.
-        let encoding = if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-            if encoding_rs::Encoding::for_bom(&self.body).is_some() { encoding } else { encoding_rs::UTF_8 }
-        } else {
-            encoding
         };
         encoding.decode(&self.body).0.into_owned()
     }
@@ -500,7 +500,7 @@ mod tests {
     }
 
     #[test]
-    fn pages_are_decoded_by_header_then_byte_order_mark_then_meta_then_utf8_else_windows_1252() {
+    fn pages_are_decoded_by_byte_order_mark_then_header_then_meta_then_utf8_else_windows_1252() {
         let latin1 = b"<p>Cr\xe8me br\xfbl\xe9e</p>".to_vec();
         let page = fetched("https://a.example/", Some("text/html; charset=\"ISO-8859-1\""), latin1.clone());
         assert_eq!(page.text(), "<p>Crème brûlée</p>");
@@ -521,6 +521,9 @@ mod tests {
         // A markup declaration of UTF-16 on ASCII-compatible bytes means UTF-8.
         let utf16_claim = "<meta charset=\"utf-16\"><p>é</p>".as_bytes().to_vec();
         assert_eq!(fetched("https://a.example/", None, utf16_claim).text(), "<meta charset=\"utf-16\"><p>é</p>");
+        // A header's UTF-16 is obeyed even without a byte order mark.
+        let utf16: Vec<u8> = "<p>Grüße</p>".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(fetched("https://a.example/", Some("text/html; charset=utf-16le"), utf16).text(), "<p>Grüße</p>");
     }
 
     #[test]

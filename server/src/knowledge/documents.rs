@@ -11,7 +11,7 @@ use crate::ids::{new_id, now_ms, rfc3339};
 use crate::ingest::{self, ChunkSettings, Document, ExtractError};
 use crate::webhooks::{self, events};
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+use crate::db::Tx;
 
 /// A document ready to store: its title, content hash and chunks.
 #[derive(Debug, Clone)]
@@ -262,7 +262,8 @@ pub async fn emit_ready(tx: &mut Tx, workspace_id: &str, source: &Source) -> Res
         "url": source.source_url, "fileName": source.file_name, "chunkCount": source.chunk_count,
         "pages": source.pages_done, "readyAt": rfc3339(now_ms()),
     });
-    webhooks::emit(tx, workspace_id, events::KNOWLEDGE_SOURCE_READY, &data).await
+    webhooks::emit(tx, workspace_id, events::KNOWLEDGE_SOURCE_READY, &data).await?;
+    Ok(())
 }
 
 /// The `knowledge.source.failed` event of a source.
@@ -272,5 +273,6 @@ pub async fn emit_failed(tx: &mut Tx, workspace_id: &str, source: &Source) -> Re
         "url": source.source_url, "fileName": source.file_name, "error": source.error,
         "failedAt": rfc3339(now_ms()),
     });
-    webhooks::emit(tx, workspace_id, events::KNOWLEDGE_SOURCE_FAILED, &data).await
+    webhooks::emit(tx, workspace_id, events::KNOWLEDGE_SOURCE_FAILED, &data).await?;
+    Ok(())
 }

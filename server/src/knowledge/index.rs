@@ -20,7 +20,7 @@
 //! BM25 ranking with the vector ranking by reciprocal rank fusion ([`RRF_K`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -83,7 +83,10 @@ pub fn analyzer() -> TextAnalyzer {
 
 /// The analyzed terms of a text, in order.
 pub fn analyze(text: &str) -> Vec<String> {
-    let mut analyzer = analyzer();
+    // Built once: a search analyzes its query and snippets many times, and a clone of the
+    // analyzer shares its stopword set.
+    static PROTOTYPE: LazyLock<TextAnalyzer> = LazyLock::new(analyzer);
+    let mut analyzer = PROTOTYPE.clone();
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {

@@ -257,9 +257,11 @@ impl Worker {
     }
 
     async fn prune(&self) -> Result<()> {
-        sqlx::query("DELETE FROM knowledge_changes WHERE created_at < $1")
-            .bind(now_ms() - CHANGES_KEPT_MS)
-            .execute(self.inner.db.pool())
+        self.inner
+            .db
+            .execute(
+                sqlx::query("DELETE FROM knowledge_changes WHERE created_at < $1").bind(now_ms() - CHANGES_KEPT_MS),
+            )
             .await?;
         Ok(())
     }
@@ -277,20 +279,16 @@ impl Worker {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let claimed = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE knowledge_jobs SET status = 'running', lease_until = $1, lease_token = $2, attempts = attempts + 1,
                  updated_at = $3
              WHERE id IN (
                  SELECT id FROM knowledge_jobs
                  WHERE status = 'queued' OR (status = 'running' AND lease_until <= $3)
                  ORDER BY created_at LIMIT 1 {lock})"
-        ))
-        .bind(now + self.lease_ms())
-        .bind(&token)
-        .bind(now)
-        .execute(db.pool())
-        .await?
-        .rows_affected();
+        );
+        let claim = sqlx::query(&sql).bind(now + self.lease_ms()).bind(&token).bind(now);
+        let claimed = db.execute(claim).await?.rows_affected();
         if claimed == 0 {
             return Ok(None);
         }
@@ -350,11 +348,15 @@ impl Worker {
         let every = self.inner.settings.lease / 3;
         loop {
             tokio::time::sleep(every).await;
-            let renewed = sqlx::query("UPDATE knowledge_jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3")
-                .bind(now_ms() + self.lease_ms())
-                .bind(&job_id)
-                .bind(&token)
-                .execute(self.inner.db.pool())
+            let renewed = self
+                .inner
+                .db
+                .execute(
+                    sqlx::query("UPDATE knowledge_jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3")
+                        .bind(now_ms() + self.lease_ms())
+                        .bind(&job_id)
+                        .bind(&token),
+                )
                 .await;
             match renewed {
                 Ok(result) if result.rows_affected() == 0 => {
@@ -373,29 +375,31 @@ impl Worker {
         let db = &self.inner.db;
         let now = now_ms();
         let state = serde_json::to_string(checkpoint).map_err(anyhow::Error::new)?;
-        let held =
-            sqlx::query("UPDATE knowledge_jobs SET state = $1, updated_at = $2 WHERE id = $3 AND lease_token = $4")
-                .bind(state)
-                .bind(now)
-                .bind(&job.id)
-                .bind(&job.lease_token)
-                .execute(db.pool())
-                .await?
-                .rows_affected()
-                > 0;
+        let held = db
+            .execute(
+                sqlx::query("UPDATE knowledge_jobs SET state = $1, updated_at = $2 WHERE id = $3 AND lease_token = $4")
+                    .bind(state)
+                    .bind(now)
+                    .bind(&job.id)
+                    .bind(&job.lease_token),
+            )
+            .await?
+            .rows_affected()
+            > 0;
         let total = (checkpoint.seen.len() as u32).min(max_pages).max(checkpoint.processed);
-        sqlx::query(
-            "UPDATE knowledge_sources SET pages_done = $1, pages_total = $2, updated_at = $3,
+        db.execute(
+            sqlx::query(
+                "UPDATE knowledge_sources SET pages_done = $1, pages_total = $2, updated_at = $3,
                  byte_count = CASE WHEN kind = 'scrape'
                      THEN (SELECT COALESCE(SUM(p.byte_count), 0) FROM knowledge_sources p WHERE p.parent_id = $4)
                      ELSE byte_count END
              WHERE id = $4",
+            )
+            .bind(i64::from(checkpoint.processed))
+            .bind(i64::from(total))
+            .bind(now)
+            .bind(&job.source_id),
         )
-        .bind(i64::from(checkpoint.processed))
-        .bind(i64::from(total))
-        .bind(now)
-        .bind(&job.source_id)
-        .execute(db.pool())
         .await?;
         Ok(held)
     }
@@ -671,16 +675,19 @@ impl Worker {
 
     /// Hands a job back on shutdown: queued again at once, and the claim not counted.
     async fn release(&self, job: &Claimed) -> Result<()> {
-        sqlx::query(
-            "UPDATE knowledge_jobs SET status = 'queued', lease_until = NULL, lease_token = NULL,
+        self.inner
+            .db
+            .execute(
+                sqlx::query(
+                    "UPDATE knowledge_jobs SET status = 'queued', lease_until = NULL, lease_token = NULL,
                  attempts = attempts - 1, updated_at = $1
              WHERE id = $2 AND lease_token = $3",
-        )
-        .bind(now_ms())
-        .bind(&job.id)
-        .bind(&job.lease_token)
-        .execute(self.inner.db.pool())
-        .await?;
+                )
+                .bind(now_ms())
+                .bind(&job.id)
+                .bind(&job.lease_token),
+            )
+            .await?;
         Ok(())
     }
 }

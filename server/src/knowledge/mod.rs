@@ -117,11 +117,7 @@ pub async fn add_entry(db: &Db, chatbot_id: &str, entry: NewEntry) -> Result<Ent
 
 /// Records a change to a chatbot's searchable knowledge in the transaction that makes it, so
 /// every process's index catches up ([`index`]). `None` stands for the whole chatbot.
-pub async fn record_change(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    chatbot_id: &str,
-    source_id: Option<&str>,
-) -> Result<()> {
+pub async fn record_change(tx: &mut crate::db::Tx, chatbot_id: &str, source_id: Option<&str>) -> Result<()> {
     sqlx::query("INSERT INTO knowledge_changes (chatbot_id, source_id, created_at) VALUES ($1, $2, $3)")
         .bind(chatbot_id)
         .bind(source_id)

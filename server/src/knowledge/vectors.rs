@@ -19,7 +19,7 @@ use crate::db::Db;
 use crate::error::Result;
 use crate::ids::now_ms;
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+use crate::db::Tx;
 
 /// The text embedded for a chunk: its heading or question, then its content.
 pub fn embedded_text(title: &str, question: Option<&str>, content: &str) -> String {

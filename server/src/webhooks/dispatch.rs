@@ -213,16 +213,20 @@ impl Dispatcher {
     /// delivery of theirs is still pending. A thousand at a time; the next round takes more.
     async fn purge(&self) -> Result<u64> {
         let before = now_ms() - i64::try_from(self.inner.settings.retention.as_millis()).unwrap_or(i64::MAX / 2);
-        let deleted = sqlx::query(
-            "DELETE FROM webhook_events WHERE id IN (
+        let deleted = self
+            .inner
+            .db
+            .execute(
+                sqlx::query(
+                    "DELETE FROM webhook_events WHERE id IN (
                  SELECT ev.id FROM webhook_events ev WHERE ev.created_at < $1
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ev.id AND d.status = 'pending')
                  LIMIT 1000)",
-        )
-        .bind(before)
-        .execute(self.inner.db.pool())
-        .await?
-        .rows_affected();
+                )
+                .bind(before),
+            )
+            .await?
+            .rows_affected();
         Ok(deleted)
     }
 
@@ -236,6 +240,21 @@ impl Dispatcher {
             Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // Look before leasing: on SQLite an UPDATE takes the write lock even when nothing is
+        // due, and the dispatcher wakes after every event, so an idle check stays a read.
+        let any_due: Option<String> = sqlx::query_scalar(
+            "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+               AND (d.lease_until IS NULL OR d.lease_until <= $1) AND e.enabled = 1
+             LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(db.pool())
+        .await?;
+        if any_due.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut tx = db.begin().await?;
         let claimed = sqlx::query(&format!(
             "UPDATE webhook_deliveries SET lease_until = $1, lease_token = $2
              WHERE id IN (
@@ -248,9 +267,10 @@ impl Dispatcher {
         .bind(&token)
         .bind(now)
         .bind(i64::try_from(limit).unwrap_or(100))
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        tx.commit().await?;
         if claimed == 0 {
             return Ok(Vec::new());
         }

@@ -152,35 +152,41 @@ impl Signal {
 
 /// Writes an event and its deliveries inside the transaction of the change that caused it.
 /// Nothing is written when the workspace has no endpoints. Call [`Signal::notify`] after the
-/// transaction commits.
-pub async fn emit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    workspace_id: &str,
-    event_type: &str,
-    data: &Value,
-) -> Result<()> {
+/// transaction commits; the answer says whether anything was written, so a hot path can skip
+/// waking the dispatcher when there is nothing to deliver.
+pub async fn emit(tx: &mut crate::db::Tx, workspace_id: &str, event_type: &str, data: &Value) -> Result<bool> {
+    emit_all(tx, workspace_id, &[(event_type, data)]).await
+}
+
+/// [`emit`] for several events of one change, in order, reading the endpoints once.
+pub async fn emit_all(tx: &mut crate::db::Tx, workspace_id: &str, events: &[(&str, &Value)]) -> Result<bool> {
     let endpoints: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT id, events, enabled FROM webhook_endpoints WHERE workspace_id = $1")
             .bind(workspace_id)
             .fetch_all(&mut **tx)
             .await?;
     if endpoints.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let now = now_ms();
-    let event_id = insert_event(tx, workspace_id, event_type, data, now).await?;
-    for (endpoint_id, events, enabled) in endpoints {
-        let events: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
-        // Disabled endpoints get no deliveries; the stored event can be replayed to them later.
-        if enabled != 0 && events::subscribed(&events, event_type) {
-            insert_delivery(tx, &endpoint_id, &event_id, now).await?;
+    let endpoints: Vec<(String, Vec<String>, bool)> = endpoints
+        .into_iter()
+        .map(|(id, events, enabled)| (id, serde_json::from_str(&events).unwrap_or_default(), enabled != 0))
+        .collect();
+    for (event_type, data) in events {
+        let event_id = insert_event(tx, workspace_id, event_type, data, now).await?;
+        for (endpoint_id, subscribed, enabled) in &endpoints {
+            // Disabled endpoints get no deliveries; the stored event can be replayed to them later.
+            if *enabled && events::subscribed(subscribed, event_type) {
+                insert_delivery(tx, endpoint_id, &event_id, now).await?;
+            }
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::db::Tx,
     workspace_id: &str,
     event_type: &str,
     data: &Value,
@@ -200,12 +206,7 @@ async fn insert_event(
     Ok(event_id)
 }
 
-async fn insert_delivery(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    endpoint_id: &str,
-    event_id: &str,
-    now: i64,
-) -> Result<String> {
+async fn insert_delivery(tx: &mut crate::db::Tx, endpoint_id: &str, event_id: &str, now: i64) -> Result<String> {
     let id = new_id("msg");
     sqlx::query(
         "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
@@ -261,7 +262,7 @@ impl Webhooks {
         let id = new_id("whk");
         let secret = signing::new_secret();
         let now = now_ms();
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO webhook_endpoints (id, workspace_id, url, description, events, naming, secret, enabled, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         )
@@ -273,9 +274,8 @@ impl Webhooks {
         .bind(naming.as_str())
         .bind(self.secrets.seal(&id, &secret))
         .bind(i64::from(new.enabled.unwrap_or(true)))
-        .bind(now)
-        .execute(self.db.pool())
-        .await?;
+        .bind(now);
+        self.db.execute(insert).await?;
         Ok((self.get(workspace_id, &id).await?, secret))
     }
 
@@ -334,23 +334,25 @@ impl Webhooks {
             Some(false) => (0, Some("disabled by a user".to_owned()), current.failure_streak),
             None => (current.enabled, current.disabled_reason, current.failure_streak),
         };
-        sqlx::query(
-            "UPDATE webhook_endpoints SET url = $1, events = $2, naming = $3, description = $4, enabled = $5,
+        self.db
+            .execute(
+                sqlx::query(
+                    "UPDATE webhook_endpoints SET url = $1, events = $2, naming = $3, description = $4, enabled = $5,
                  disabled_reason = $6, failure_streak = $7, updated_at = $8
              WHERE id = $9 AND workspace_id = $10",
-        )
-        .bind(url)
-        .bind(events)
-        .bind(naming)
-        .bind(description)
-        .bind(enabled)
-        .bind(reason)
-        .bind(streak)
-        .bind(now_ms())
-        .bind(id)
-        .bind(workspace_id)
-        .execute(self.db.pool())
-        .await?;
+                )
+                .bind(url)
+                .bind(events)
+                .bind(naming)
+                .bind(description)
+                .bind(enabled)
+                .bind(reason)
+                .bind(streak)
+                .bind(now_ms())
+                .bind(id)
+                .bind(workspace_id),
+            )
+            .await?;
         if enabled != 0 {
             self.signal.notify();
         }
@@ -359,10 +361,13 @@ impl Webhooks {
 
     /// Deletes an endpoint with its deliveries and their log.
     pub async fn delete(&self, workspace_id: &str, id: &str) -> Result<()> {
-        let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2")
-            .bind(id)
-            .bind(workspace_id)
-            .execute(self.db.pool())
+        let deleted = self
+            .db
+            .execute(
+                sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2")
+                    .bind(id)
+                    .bind(workspace_id),
+            )
             .await?
             .rows_affected();
         if deleted == 0 { Err(Error::NotFound("webhook endpoint")) } else { Ok(()) }
@@ -382,7 +387,7 @@ impl Webhooks {
         let now = now_ms();
         let (previous, expires) =
             if overlap_secs > 0 { (Some(current), Some(now + overlap_secs * 1000)) } else { (None, None) };
-        sqlx::query(
+        let rotate = sqlx::query(
             "UPDATE webhook_endpoints SET secret = $1, previous_secret = $2, previous_secret_expires_at = $3, updated_at = $4
              WHERE id = $5",
         )
@@ -390,9 +395,8 @@ impl Webhooks {
         .bind(previous)
         .bind(expires)
         .bind(now)
-        .bind(id)
-        .execute(self.db.pool())
-        .await?;
+        .bind(id);
+        self.db.execute(rotate).await?;
         Ok((self.get(workspace_id, id).await?, secret))
     }
 
@@ -493,15 +497,14 @@ impl Webhooks {
             return Err(Error::Conflict("this endpoint is disabled; enable it before redelivering".into()));
         }
         self.delivery_row(endpoint_id, delivery_id).await?;
-        sqlx::query(
+        let redeliver = sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, lease_until = NULL, lease_token = NULL,
                  updated_at = $1
              WHERE id = $2",
         )
         .bind(now_ms())
-        .bind(delivery_id)
-        .execute(self.db.pool())
-        .await?;
+        .bind(delivery_id);
+        self.db.execute(redeliver).await?;
         self.signal.notify();
         Ok(())
     }

@@ -94,6 +94,56 @@ async fn key_create_prints_one_working_key_and_stores_only_its_hash() {
     assert_eq!(response.status(), 201);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_create_puts_the_key_in_the_workspace_named_and_refuses_an_unknown_one() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let dir = data_dir.path().to_path_buf();
+    let app = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = dir).await.unwrap();
+    let default = parlor_server::workspaces::default_workspace(&app.db).await.unwrap();
+    parlor_server::workspaces::create_workspace_with_id(&app.db, "ws_second", "Second").await.unwrap();
+
+    let out = parlor()
+        .args(["workspace", "list", "--data-dir"])
+        .arg(data_dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = listed.lines().filter_map(|line| line.split('\t').next()).collect();
+    assert_eq!(ids, vec![default.as_str(), "ws_second"], "oldest first: {listed}");
+    assert!(listed.contains("ws_second\tfree\tSecond"), "{listed}");
+
+    let create = |workspace: &str| {
+        parlor()
+            .args(["key", "create", "--name", "second", "--all-scopes", "--workspace", workspace, "--data-dir"])
+            .arg(data_dir.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = create("ws_second");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let response = app.client.get(app.url("/api/v2/chatbots")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let owner: String = sqlx::query_scalar("SELECT workspace_id FROM api_keys WHERE name = 'second'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(owner, "ws_second");
+
+    let out = create("ws_nope");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no key is printed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("workspace"), "{}", String::from_utf8_lossy(&out.stderr));
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE name = 'second'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(keys, 1, "the refused command created nothing");
+}
+
 #[test]
 fn key_create_refuses_unknown_scopes() {
     let data_dir = tempfile::tempdir().unwrap();
