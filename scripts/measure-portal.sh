@@ -8,7 +8,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG_DIR="${PARLOR_SITE_DIR:-$ROOT/target/site}/pkg"
-BUDGET="${PORTAL_BUDGET:-1200000}"
+BUDGET="${PORTAL_BUDGET:-760000}"
 
 parts=("JS glue|$PKG_DIR/parlor.js" "WASM|$PKG_DIR/parlor.wasm" "CSS|$PKG_DIR/parlor.css")
 for part in "${parts[@]}"; do

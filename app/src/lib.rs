@@ -51,7 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -100,10 +100,24 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The browser entry point: hydrates the server-rendered portal.
+/// The browser entry point. The portal is rendered on the server in islands mode: only the
+/// `#[island]` components (forms, live lists, copy buttons, the snippet builder) hydrate, so the
+/// WASM holds only them and the pages read as plain HTML. Links are ordinary page loads; a server
+/// function that redirects (signing in, say) moves the page with `window.location`.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    let _already_set = leptos::server_fn::redirect::set_redirect_hook(|path: &str| components::go(path));
+    leptos::mount::hydrate_islands();
+    // The islands hydrate right after this returns, in one run of promise callbacks; a timer
+    // fires after them. The mark tells tests (and anyone curious) that the page now reacts.
+    set_timeout(
+        || {
+            if let Some(root) = document().document_element() {
+                let _ignored = root.set_attribute("data-hydrated", "");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -1,6 +1,6 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
 import { PARLOR_URL } from "./env";
-import { clickUntilShown } from "./helpers";
+import { clickUntilShown, test } from "./helpers";
 
 const PASSWORD = "correct horse battery staple";
 

@@ -1,4 +1,5 @@
-import { type APIRequestContext, expect, test } from "@playwright/test";
+import { type APIRequestContext, expect } from "@playwright/test";
+import { test } from "./helpers";
 import { PARLOR_URL } from "./env";
 
 // An owner's dashboard: the first steps point at the Chatbots page and the docs; the activity

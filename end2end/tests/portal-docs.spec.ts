@@ -2,10 +2,10 @@
 // quick start's commands run as they are once the key is put in, copy buttons copy, and axe
 // finds no serious or critical violations in light and dark, on a desktop and on a phone.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { PARLOR_URL } from "./env";
-import { createKey } from "./helpers";
+import { createKey, test } from "./helpers";
 
 const SECTIONS: [string, string][] = [
   ["/docs", "Quick start"],
@@ -108,6 +108,8 @@ for (const scheme of ["light", "dark"] as const) {
     ["phone", { width: 375, height: 740 }],
   ] as const) {
     test(`axe finds no serious or critical violations on the docs in ${scheme} on a ${label}`, async ({ page }) => {
+      // axe reads every node of the reference (hundreds of samples): seconds per page.
+      test.setTimeout(90_000);
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize(viewport);
       for (const path of ["/docs", "/docs/reference", "/changelog"]) {

@@ -1,4 +1,5 @@
-import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
+import { type APIRequestContext, expect, type Page } from "@playwright/test";
+import { test } from "./helpers";
 import { CUSTOMER_URL, PARLOR_URL } from "./env";
 
 // An owner creates a chatbot in the portal and copies its snippet; a visitor on the customer's

@@ -4,9 +4,9 @@
 // on /docs/widget and ask the live preview's widget, which answers with what it was taught.
 // The Widget SDK page's pictures for the README are taken here, light and dark.
 import { execSync } from "node:child_process";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { PARLOR_URL } from "./env";
-import { clickUntilShown } from "./helpers";
+import { clickUntilShown, test } from "./helpers";
 
 // Tall enough for the preview frame, whose launcher sits at its bottom, to fit on the screen.
 test.use({ viewport: { width: 1280, height: 960 } });

@@ -1,6 +1,6 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
 import { PARLOR_URL } from "./env";
-import { clickUntilShown } from "./helpers";
+import { clickUntilShown, test } from "./helpers";
 
 test("an owner teaches a chatbot in the portal: a Q&A pair, a dropped file, and a refused file", async ({ page, request }) => {
   const errors: string[] = [];

@@ -3,9 +3,9 @@
 // the owner is signed in), the preview's widget answers from the chatbot's knowledge, and
 // axe-core finds no serious or critical violation. Without JavaScript the default snippet is there.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { PARLOR_URL } from "./env";
-import { clickUntilShown } from "./helpers";
+import { clickUntilShown, test } from "./helpers";
 
 /** Signs up a new account in the portal and returns an API key made on its /keys page. */
 // Tall enough for the preview frame, whose launcher sits at its bottom, to fit on the screen.

@@ -1,7 +1,8 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
 import { PARLOR_URL } from "./env";
+import { waitForHydration, test } from "./helpers";
 
-test("the portal is server-rendered and hydrates", async ({ page, browser }) => {
+test("the portal is server-rendered and its islands hydrate", async ({ page, browser }) => {
   // Without JavaScript the page is already there: server-side rendering.
   const noJs = await browser.newContext({ javaScriptEnabled: false });
   const raw = await noJs.newPage();
@@ -14,6 +15,8 @@ test("the portal is server-rendered and hydrates", async ({ page, browser }) => 
   page.on("pageerror", (err) => errors.push(err.message));
   page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
   await page.goto(`${PARLOR_URL}/sign-in`);
+  // Islands mode: the page marks itself once its interactive parts have hydrated.
+  await waitForHydration(page);
   const password = page.locator("#password");
   await expect(password).toHaveAttribute("type", "password");
   // Only a hydrated page reacts to clicks: the button toggles the field's visibility.
@@ -26,7 +29,7 @@ test("the portal is server-rendered and hydrates", async ({ page, browser }) => 
   await page.locator("#email").fill("not-an-email");
   await expect(page.getByTestId("email-error")).toBeVisible();
 
-  // Client-side navigation works too.
+  // Links are plain page loads (islands mode has no client-side router).
   await page.getByRole("link", { name: "Home" }).click();
   await expect(page).toHaveURL(`${PARLOR_URL}/`);
   expect(errors).toEqual([]);

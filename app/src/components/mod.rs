@@ -5,16 +5,35 @@ pub mod copy;
 pub mod nav;
 
 use leptos::prelude::*;
+#[cfg(not(feature = "hydrate"))]
 use leptos_router::components::Redirect;
 
 use crate::api::PortalError;
 
-/// Shows why a page's data did not load; a signed-out visitor is sent to sign in.
+/// Shows why a page's data did not load; a signed-out visitor is sent to sign in (by the
+/// server's response while the page renders, by the browser after a later request).
 pub fn error_view(err: PortalError) -> AnyView {
     match err {
+        #[cfg(not(feature = "hydrate"))]
         PortalError::SignedOut => view! { <Redirect path="/sign-in"/> }.into_any(),
+        #[cfg(feature = "hydrate")]
+        PortalError::SignedOut => {
+            go("/sign-in");
+            ().into_any()
+        }
         other => view! { <p class="error" role="alert">{other.to_string()}</p> }.into_any(),
     }
+}
+
+/// Loads another page of the portal. The portal has no client-side router (islands mode), so
+/// this is an ordinary page load; on the server it does nothing.
+pub fn go(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ignored = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
 }
 
 /// The message of a failed action, if the last one failed.

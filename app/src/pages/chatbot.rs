@@ -3,12 +3,12 @@
 //! it after a confirmation.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::api::PortalError;
 use crate::api::chatbots::{DeleteChatbot, UpdateChatbot, get_chatbot};
 use crate::components::copy::CopyButton;
-use crate::components::{action_error, confirm, error_view};
+use crate::components::{action_error, confirm, error_view, go};
 use crate::get_server_info;
 use crate::wire::{self, Chatbot};
 
@@ -19,8 +19,15 @@ pub fn embed_snippet(public_url: &str, chatbot_id: &str) -> String {
 
 #[component]
 pub fn ChatbotPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let id = use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
+    view! { <ChatbotEditor id=id/> }
+}
+
+/// The page's island: the chatbot's settings, saved and reloaded in place.
+#[island]
+fn ChatbotEditor(id: String) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let id = move || id.get_value();
     let save = ServerAction::<UpdateChatbot>::new();
     let delete = ServerAction::<DeleteChatbot>::new();
     let data = Resource::new(
@@ -31,10 +38,9 @@ pub fn ChatbotPage() -> impl IntoView {
             Ok::<_, PortalError>((chatbot, info.public_url))
         },
     );
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
-            navigate("/chatbots", Default::default());
+            go("/chatbots");
         }
     });
     view! {

@@ -2,21 +2,18 @@
 //! (which opens the new chatbot's settings).
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::chatbots::{CreateChatbot, list_chatbots};
-use crate::components::{action_error, error_view};
+use crate::components::{action_error, error_view, go};
 use crate::wire::{self, Chatbot};
 
-#[component]
+#[island]
 pub fn ChatbotsPage() -> impl IntoView {
     let create = ServerAction::<CreateChatbot>::new();
     let chatbots = Resource::new(move || create.version().get(), |_| list_chatbots());
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(chatbot)) = create.value().get() {
-            navigate(&format!("/chatbots/{}", chatbot.id), Default::default());
+            go(&format!("/chatbots/{}", chatbot.id));
         }
     });
     view! {
@@ -88,7 +85,7 @@ fn ChatbotTable(chatbots: Vec<Chatbot>) -> impl IntoView {
                 <tbody>
                     {chatbots.into_iter().map(|bot| view! {
                         <tr data-testid="chatbot-row">
-                            <td><A href=format!("/chatbots/{}", bot.id)>{bot.name.clone()}</A></td>
+                            <td><a href=format!("/chatbots/{}", bot.id)>{bot.name.clone()}</a></td>
                             <td>{bot.website.clone().unwrap_or_default()}</td>
                             <td>{bot.settings.provider.clone()}</td>
                             <td>{bot.created_at.get(..10).unwrap_or(&bot.created_at).to_owned()}</td>

@@ -13,7 +13,7 @@ use crate::api::PortalError;
 use crate::api::account::current_viewer;
 use crate::api::chatbots::list_chatbots;
 use crate::api::docs::{QuickStart, Sample, get_quick_start};
-use crate::components::copy::CopyButton;
+use crate::components::copy::CopyCodeButton;
 
 /// The docs' sections in the order of the side navigation.
 const SECTIONS: [(&str, &str); 9] = [
@@ -76,13 +76,12 @@ pub fn CodeBlock(
     #[prop(optional)] testid: Option<&'static str>,
     #[prop(optional, into)] label: Option<String>,
 ) -> impl IntoView {
-    let copied = code.clone();
     let label = label.unwrap_or_else(|| "Copy".to_owned());
     // The block scrolls sideways on narrow screens, so it takes the keyboard focus to scroll.
     view! {
         <div class="code-block">
             <pre data-testid=testid tabindex="0"><code>{code}</code></pre>
-            <CopyButton text=Signal::derive(move || copied.clone()) label=label/>
+            <CopyCodeButton label=label/>
         </div>
     }
 }

@@ -7,7 +7,6 @@
 //! list and the conversation again when something changes.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::PortalError;
@@ -72,20 +71,28 @@ async fn load_pages(filter: InboxFilter, pages: usize) -> Result<(Vec<InboxItem>
     Ok((items, true))
 }
 
+/// Reads the address on the server and hands it to the page's island.
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let selected = Memo::new(move |_| params.with(|p| p.get("id")).filter(|id| !id.is_empty()));
-    let list_query = Memo::new(move |_| {
-        query.with(|q| ListQuery {
-            filter: InboxFilter {
-                status: q.get("status").filter(|s| s != "all").unwrap_or_default(),
-                chatbot: q.get("chatbot").unwrap_or_default(),
-                q: q.get("q").map(|text| text.trim().to_owned()).unwrap_or_default(),
-            },
-            pages: q.get("pages").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, MAX_PAGES),
-        })
+    let selected = use_params_map().with_untracked(|p| p.get("id")).filter(|id| !id.is_empty());
+    let (status, chatbot, q, pages) = use_query_map().with_untracked(|q| {
+        (
+            q.get("status").filter(|s| s != "all").unwrap_or_default(),
+            q.get("chatbot").unwrap_or_default(),
+            q.get("q").map(|text| text.trim().to_owned()).unwrap_or_default(),
+            q.get("pages").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, MAX_PAGES),
+        )
+    });
+    view! { <Inbox selected=selected status=status chatbot=chatbot q=q pages=pages/> }
+}
+
+/// The inbox as one island: `selected` is the open conversation, the rest the list's filters.
+#[island]
+fn Inbox(selected: Option<String>, status: String, chatbot: String, q: String, pages: usize) -> impl IntoView {
+    let selected = Memo::new(move |_| selected.clone());
+    let list_query = Memo::new(move |_| ListQuery {
+        filter: InboxFilter { status: status.clone(), chatbot: chatbot.clone(), q: q.clone() },
+        pages,
     });
     let reply = ServerAction::<ReplyToConversation>::new();
     let tags = ServerAction::<SetConversationTags>::new();
@@ -210,18 +217,18 @@ fn ConversationList(
                 let (data_status, badge, label) = (status.clone(), format!("badge status-{status}"), status);
                 view! {
                     <li class="conversation" class:current=current data-testid="inbox-item" data-status=data_status>
-                        <A href=format!("/inbox/{id}{kept}") scroll=false>
+                        <a href=format!("/inbox/{id}{kept}")>
                             <span class=badge>{label}</span>
                             <span class="bot">{item.chatbot_name}</span>
                             <span class="when">{item.last_message_at.as_deref().map(when).unwrap_or_default()}</span>
                             <span class="count">{format!("{} messages", item.conversation.message_count)}</span>
-                        </A>
+                        </a>
                     </li>
                 }
             }).collect_view()}
         </ul>
         {more.then(|| view! {
-            <A href=more_href scroll=false attr:class="load-more" attr:data-testid="inbox-more">"Load more"</A>
+            <a href=more_href class="load-more" data-testid="inbox-more">"Load more"</a>
         })}
     }
     .into_any()

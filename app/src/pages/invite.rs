@@ -10,8 +10,15 @@ use crate::components::{action_error, error_view};
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let token = use_params_map().with_untracked(|p| p.get("token").unwrap_or_default());
+    view! { <Invitation token=token/> }
+}
+
+/// The invitation and its form, an island.
+#[island]
+fn Invitation(token: String) -> impl IntoView {
+    let token = StoredValue::new(token);
+    let token = move || token.get_value();
     let info = Resource::new(token, get_invite);
     let accept = ServerAction::<AcceptInvite>::new();
     view! {

@@ -8,7 +8,8 @@ use crate::components::copy::CopyButton;
 use crate::components::{action_error, confirm, error_view};
 use crate::wire::{API_SCOPES, ApiKey, CreateApiKey};
 
-#[component]
+/// The page is one island: the key list reloads after every create, roll and revoke.
+#[island]
 pub fn KeysPage() -> impl IntoView {
     let create = ServerAction::<CreateKey>::new();
     let roll = ServerAction::<RollKey>::new();

@@ -32,7 +32,8 @@ pub fn KnowledgePage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The chosen chatbot's knowledge, an island: adding, uploading, deleting, live progress.
+#[island]
 fn ChatbotKnowledge(chatbots: Vec<crate::api::knowledge::ChatbotChoice>, chosen: String) -> impl IntoView {
     let add = ServerAction::<AddKnowledge>::new();
     let delete = ServerAction::<DeleteSource>::new();

@@ -2,12 +2,11 @@
 //! for an email that cannot be right. Works without JavaScript (a plain form post).
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::account::SignIn;
 use crate::components::action_error;
 
-#[component]
+#[island]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     view! {
@@ -19,7 +18,7 @@ pub fn SignInPage() -> impl IntoView {
                 {action_error(action.value())}
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
-            <p>"New here? " <A href="/sign-up">"Create an account"</A></p>
+            <p>"New here? " <a href="/sign-up">"Create an account"</a></p>
         </section>
     }
 }

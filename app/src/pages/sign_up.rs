@@ -1,13 +1,12 @@
 //! The sign-up page: an account, its own workspace, and a session, in one step.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::sign_in::{EmailField, PasswordField};
 use crate::api::account::SignUp;
 use crate::components::action_error;
 
-#[component]
+#[island]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     view! {
@@ -22,7 +21,7 @@ pub fn SignUpPage() -> impl IntoView {
                 {action_error(action.value())}
                 <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
             </ActionForm>
-            <p>"Have an account? " <A href="/sign-in">"Sign in"</A></p>
+            <p>"Have an account? " <a href="/sign-in">"Sign in"</a></p>
         </section>
     }
 }

@@ -8,7 +8,7 @@ use crate::api::account::{InviteMember, RemoveMember, RevokeInvite, Team, Viewer
 use crate::components::copy::CopyButton;
 use crate::components::{action_error, error_view};
 
-#[component]
+#[island]
 pub fn TeamPage() -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
     let revoke = ServerAction::<RevokeInvite>::new();

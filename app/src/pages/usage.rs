@@ -7,7 +7,8 @@ use crate::api::usage::{DayUsage, UsageOverview, get_usage};
 use crate::components::chart::{Bar, BarChart};
 use crate::components::error_view;
 
-#[component]
+/// The page is an island: choosing a period reloads the chart in place.
+#[island]
 pub fn UsagePage() -> impl IntoView {
     let days = RwSignal::new(30_u32);
     let usage = Resource::new(move || days.get(), get_usage);

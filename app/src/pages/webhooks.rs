@@ -4,18 +4,18 @@
 //! every attempt and a redeliver button.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
+use crate::api::PortalError;
 use crate::api::webhooks::{
     CreateWebhook, DeleteWebhook, DeliveryLogEntry, RedeliverWebhook, ReplayWebhook, RotateWebhookSecret,
     SendTestWebhook, UpdateWebhook, get_webhook, list_webhooks, webhook_deliveries, webhook_events,
 };
 use crate::components::copy::CopyButton;
 use crate::components::{action_error, confirm, error_view};
-use crate::wire::{self, Webhook, WebhookEventType};
+use crate::wire::{self, Page, Webhook, WebhookEventType};
 
-#[component]
+#[island]
 pub fn WebhooksPage() -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
     let update = ServerAction::<UpdateWebhook>::new();
@@ -50,7 +50,7 @@ pub fn WebhooksPage() -> impl IntoView {
             {move || test.value().get().and_then(Result::ok).map(|delivery| view! {
                 <p class="notice" role="status">
                     "Test event queued. "
-                    <A href=format!("/webhooks/{}", delivery.endpoint_id)>"See it in the delivery log"</A>
+                    <a href=format!("/webhooks/{}", delivery.endpoint_id)>"See it in the delivery log"</a>
                 </p>
             })}
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -215,7 +215,7 @@ fn EndpointRow(
     view! {
         <tr data-testid="webhook-row">
             <td>
-                <A href=href>{url}</A>
+                <a href=href>{url}</a>
                 {(!description.is_empty()).then(|| view! { <div class="muted">{description}</div> })}
             </td>
             <td class="scopes">{events_summary(&endpoint.events)}</td>
@@ -264,8 +264,15 @@ fn StatusBadge(endpoint: Webhook) -> impl IntoView {
 /// One endpoint: settings, secret rotation, test event, replay and the delivery log.
 #[component]
 pub fn WebhookPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let id = use_params_map().with_untracked(|p| p.get("id").unwrap_or_default());
+    view! { <WebhookEndpoint id=id/> }
+}
+
+/// The endpoint's page as one island.
+#[island]
+fn WebhookEndpoint(id: String) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let id = move || id.get_value();
     let update = ServerAction::<UpdateWebhook>::new();
     let rotate = ServerAction::<RotateWebhookSecret>::new();
     let delete = ServerAction::<DeleteWebhook>::new();
@@ -275,14 +282,14 @@ pub fn WebhookPage() -> impl IntoView {
     let endpoint =
         Resource::new(move || (id(), update.version().get(), rotate.version().get()), |(id, ..)| get_webhook(id));
     let catalogue = Resource::new(|| (), |_| webhook_events());
-    let navigate = use_navigate();
+    let log_state = LogState::new(Signal::derive(id), test, redeliver, replay);
     Effect::new(move |_| {
         if matches!(delete.value().get(), Some(Ok(()))) {
-            navigate("/webhooks", Default::default());
+            crate::components::go("/webhooks");
         }
     });
     view! {
-        <p><A href="/webhooks">"← Webhooks"</A></p>
+        <p><a href="/webhooks">"← Webhooks"</a></p>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || endpoint.get().map(|result| match result {
                 Ok(endpoint) => view! {
@@ -305,7 +312,7 @@ pub fn WebhookPage() -> impl IntoView {
         // The log and the replay form stay mounted while the endpoint's details reload.
         <Show when=move || !matches!(endpoint.get(), Some(Err(_)))>
             <ReplayForm id=Signal::derive(id) replay=replay/>
-            <DeliveryLog id=Signal::derive(id) test=test redeliver=redeliver replay=replay/>
+            <DeliveryLog id=Signal::derive(id) state=log_state redeliver=redeliver/>
         </Show>
     }
 }
@@ -457,28 +464,49 @@ fn ReplayForm(id: Signal<String>, replay: ServerAction<ReplayWebhook>) -> impl I
     }
 }
 
+/// The endpoint's deliveries, newest first, filtered by `status` and read again on `tick` and
+/// after every test, redelivery and replay.
+type DeliveryLogResource = Resource<Result<Page<DeliveryLogEntry>, PortalError>>;
+
+/// The delivery log's state. It is created with the island's other resources, not inside the
+/// `<Show>` that draws the log: an island's data reaches the browser only for resources created
+/// while the island itself is built.
+#[derive(Clone, Copy)]
+struct LogState {
+    log: DeliveryLogResource,
+    status: RwSignal<String>,
+    tick: RwSignal<u32>,
+}
+
+impl LogState {
+    fn new(
+        id: Signal<String>,
+        test: ServerAction<SendTestWebhook>,
+        redeliver: ServerAction<RedeliverWebhook>,
+        replay: ServerAction<ReplayWebhook>,
+    ) -> Self {
+        let status = RwSignal::new(String::new());
+        let tick = RwSignal::new(0_u32);
+        let log = Resource::new(
+            move || {
+                (
+                    id.get(),
+                    status.get(),
+                    tick.get(),
+                    test.version().get(),
+                    redeliver.version().get(),
+                    replay.version().get(),
+                )
+            },
+            |(id, status, ..)| webhook_deliveries(id, status, None),
+        );
+        Self { log, status, tick }
+    }
+}
+
 #[component]
-fn DeliveryLog(
-    id: Signal<String>,
-    test: ServerAction<SendTestWebhook>,
-    redeliver: ServerAction<RedeliverWebhook>,
-    replay: ServerAction<ReplayWebhook>,
-) -> impl IntoView {
-    let status = RwSignal::new(String::new());
-    let tick = RwSignal::new(0_u32);
-    let log = Resource::new(
-        move || {
-            (
-                id.get(),
-                status.get(),
-                tick.get(),
-                test.version().get(),
-                redeliver.version().get(),
-                replay.version().get(),
-            )
-        },
-        |(id, status, ..)| webhook_deliveries(id, status, None),
-    );
+fn DeliveryLog(id: Signal<String>, state: LogState, redeliver: ServerAction<RedeliverWebhook>) -> impl IntoView {
+    let LogState { log, status, tick } = state;
     // While a delivery is on its way, the log reads itself again every second.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {

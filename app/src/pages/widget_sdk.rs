@@ -7,14 +7,13 @@
 //! very same tag into the page it serves, so the preview runs exactly what the person copies.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use crate::api::PortalError;
 use crate::api::account::current_viewer;
 use crate::api::chatbots::list_chatbots;
-use crate::components::copy::CopyButton;
+use crate::components::copy::{CopyButton, CopyCodeButton};
 use crate::components::error_view;
 use crate::get_server_info;
 use crate::wire::Chatbot;
@@ -237,6 +236,7 @@ async fn builder_data() -> Result<BuilderData, PortalError> {
 #[component]
 pub fn WidgetSdkPage() -> impl IntoView {
     let data = Resource::new(|| (), |()| builder_data());
+    let wanted = use_query_map().with_untracked(|q| q.get("chatbot"));
     view! {
         <h1>"Widget SDK"</h1>
         <p class="lead">
@@ -246,7 +246,11 @@ pub fn WidgetSdkPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || data.get().map(|result| match result {
                 Ok((public_url, chatbots)) => view! {
-                    <SnippetBuilder public_url=public_url.clone() chatbots=chatbots/>
+                    <SnippetBuilder
+                        public_url=public_url.clone()
+                        chatbots=chatbots.map(|list| list.into_iter().map(|bot| (bot.id, bot.name)).collect())
+                        wanted=wanted.clone()
+                    />
                     <Reference public_url=public_url/>
                 }.into_any(),
                 Err(err) => error_view(err),
@@ -279,14 +283,18 @@ fn owned(options: &[(&str, &str)]) -> Vec<(String, String)> {
     options.iter().map(|(value, label)| ((*value).to_owned(), (*label).to_owned())).collect()
 }
 
-#[component]
-fn SnippetBuilder(public_url: String, chatbots: Option<Vec<Chatbot>>) -> impl IntoView {
+/// The builder, an island: `chatbots` are the signed-in person's (id, name) pairs, `wanted` the
+/// one the address names (`?chatbot=…`).
+#[island]
+fn SnippetBuilder(
+    public_url: String,
+    chatbots: Option<Vec<(String, String)>>,
+    wanted: Option<String>,
+) -> impl IntoView {
     let defaults = Embed::default();
-    let query = use_query_map();
-    let wanted = query.with_untracked(|q| q.get("chatbot"));
     let first = chatbots.as_ref().and_then(|list| {
         let wanted = wanted.as_deref();
-        list.iter().find(|bot| Some(bot.id.as_str()) == wanted).or_else(|| list.first()).map(|bot| bot.id.clone())
+        list.iter().find(|(id, _)| Some(id.as_str()) == wanted).or_else(|| list.first()).map(|(id, _)| id.clone())
     });
     let chatbot = RwSignal::new(first.unwrap_or(defaults.chatbot));
     let theme = RwSignal::new(defaults.theme);
@@ -319,7 +327,7 @@ fn SnippetBuilder(public_url: String, chatbots: Option<Vec<Chatbot>>) -> impl In
             <div class="sdk-field">
                 <span class="sdk-label">"Chatbot"</span>
                 <p class="notice" data-testid="sdk-sign-in">
-                    <A href="/sign-in">"Sign in"</A> " to choose one of your chatbots; the snippet shows a placeholder until then."
+                    <a href="/sign-in">"Sign in"</a> " to choose one of your chatbots; the snippet shows a placeholder until then."
                 </p>
             </div>
         }
@@ -327,14 +335,11 @@ fn SnippetBuilder(public_url: String, chatbots: Option<Vec<Chatbot>>) -> impl In
         Some(list) if list.is_empty() => view! {
             <div class="sdk-field">
                 <span class="sdk-label">"Chatbot"</span>
-                <p class="notice"><A href="/chatbots">"Create a chatbot"</A> " to put its id in the snippet."</p>
+                <p class="notice"><a href="/chatbots">"Create a chatbot"</a> " to put its id in the snippet."</p>
             </div>
         }
         .into_any(),
-        Some(list) => {
-            let options = list.into_iter().map(|bot| (bot.id, bot.name)).collect();
-            select_field("sdk-chatbot", "Chatbot", chatbot, options).into_any()
-        }
+        Some(list) => select_field("sdk-chatbot", "Chatbot", chatbot, list).into_any(),
     };
     view! {
         <section class="card sdk-builder" aria-labelledby="sdk-build">
@@ -398,12 +403,11 @@ fn SnippetBuilder(public_url: String, chatbots: Option<Vec<Chatbot>>) -> impl In
 /// A code example with a copy button.
 #[component]
 fn Code(#[prop(into)] code: String, #[prop(optional, into)] label: Option<String>) -> impl IntoView {
-    let text = code.clone();
     let label = label.unwrap_or_else(|| "Copy".to_owned());
     view! {
         <div class="sdk-code">
             <pre><code>{code}</code></pre>
-            <CopyButton text=Signal::derive(move || text.clone()) label=label/>
+            <CopyCodeButton label=label/>
         </div>
     }
 }
