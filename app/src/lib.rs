@@ -41,24 +41,58 @@ pub async fn get_server_info() -> Result<ServerInfo, ServerFnError> {
 }
 
 /// The HTML document around the app, rendered on the server only.
+///
+/// A page with islands loads the portal's WASM to hydrate them. A page of text (see
+/// [`page_hydrates`]) loads none, and its `<html>` carries the `data-hydrated` mark from the start:
+/// there is nothing to wait for.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let hydrates = use_context::<http::request::Parts>().is_none_or(|parts| page_hydrates(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let hydrates = true;
+    let scripts = if hydrates {
+        view! { <HydrationScripts options=options.clone() islands=true/> }.into_any()
+    } else {
+        // What `HydrationScripts` does in islands mode besides its scripts: outside islands,
+        // the HTML needs no hydration markers.
+        if let Some(context) = Owner::current_shared_context() {
+            context.set_is_hydrating(false);
+        }
+        ().into_any()
+    };
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-hydrated=(!hydrates).then_some("")>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                <AutoReload options=options/>
+                {scripts}
+                <noscript><style>{components::copy::NO_SCRIPT_STYLE}</style></noscript>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
+                <script>{components::copy::COPY_SCRIPT}</script>
             </body>
         </html>
     }
+}
+
+/// Whether the page at `path` has islands, and so loads the portal's WASM. The pages of text
+/// (home, dashboard, docs, changelog) have none: their only script is the copy buttons'
+/// ([`components::copy::COPY_SCRIPT`]). `server/tests/api/portal_pages.rs` checks this against
+/// what each page renders.
+pub fn page_hydrates(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    let text = path.is_empty()
+        || path == "/dashboard"
+        || path == "/changelog"
+        || path == "/docs"
+        || (path.starts_with("/docs/") && path != "/docs/widget");
+    !text
 }
 
 /// The portal: its layout and its one route table.

@@ -48,6 +48,33 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("heading", { level: 2, name: /Unreleased/ })).toBeVisible();
     await expect(page.getByRole("heading", { level: 3, name: "Added" }).first()).toBeVisible();
   });
+
+  test("copy buttons, which need script, are not shown", async ({ page }) => {
+    await page.goto(`${PARLOR_URL}/docs/reference`);
+    await expect(page.locator("details.sample[open] pre").first()).toBeVisible();
+    await expect(page.locator("button[data-copy]").first()).toBeHidden();
+  });
+});
+
+test("a page of docs loads no WASM and its copy buttons work; the Widget SDK page, which has islands, loads it", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: PARLOR_URL });
+  const wasm: string[] = [];
+  page.on("request", (r) => (r.url().endsWith(".wasm") || r.url().includes("/pkg/parlor.js")) && wasm.push(r.url()));
+  for (const [path] of SECTIONS) {
+    await page.goto(`${PARLOR_URL}${path}`, { waitUntil: "networkidle" });
+  }
+  await page.goto(`${PARLOR_URL}/`, { waitUntil: "networkidle" });
+  expect(wasm, "pages of text load no WASM").toEqual([]);
+
+  // Copying needs no WASM: one click, at once.
+  await page.goto(`${PARLOR_URL}/docs/webhooks`);
+  const block = page.locator(".code-block").first();
+  await block.getByRole("button").click();
+  await expect(block.getByRole("button", { name: "Copied" })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await block.locator("pre").innerText());
+
+  await page.goto(`${PARLOR_URL}/docs/widget`);
+  await expect.poll(() => wasm.filter((url) => url.endsWith(".wasm")).length).toBe(1);
 });
 
 test("the quick start's commands run as shown once the key is put in, and copy buttons copy them", async ({ page, context }) => {
@@ -62,7 +89,7 @@ test("the quick start's commands run as shown once the key is put in, and copy b
   const createCommand = await create.innerText();
   expect(createCommand).toContain("YOUR_API_KEY");
 
-  // Until the page is hydrated a click does nothing, so it is retried until the button answers.
+  // The copy script is the page's last element: a click before it has run is retried.
   const block = page.locator(".code-block").filter({ has: create });
   await expect(async () => {
     await block.getByRole("button").click();

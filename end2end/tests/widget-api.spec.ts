@@ -78,6 +78,21 @@ test("open, close, toggle, sendMessage, setLocale, on and destroy drive the widg
   expect(errors).toEqual([]);
 });
 
+test("messages the page sends while an answer streams wait for it and are sent in turn, none lost", async ({ page, request }) => {
+  const bot = await newChatbot(request, "Busy Bot");
+  await page.goto(customerPage(bot));
+  await page.evaluate(RECORD);
+  // Three calls in one go: the second and third arrive while the first answer streams.
+  await page.evaluate('window.Parlor.sendMessage("Hi one"); window.Parlor.sendMessage("Hi two"); window.Parlor.sendMessage("Hi three")');
+  await expect(page.locator("li.line.visitor")).toHaveText(["Hi one", "Hi two", "Hi three"]);
+  await expect(answers(page)).toHaveCount(3);
+  await expect(answers(page).locator(".text")).toHaveText(Array(3).fill("Hello! I'm Busy Bot. How can I help you today?"));
+  const messages = (await events(page)).filter(([name]) => name === "message").map(([, detail]) => detail as { role: string; text: string });
+  expect(messages.map((m) => `${m.role}:${m.role === "user" ? m.text : "answer"}`)).toEqual([
+    "user:Hi one", "assistant:answer", "user:Hi two", "assistant:answer", "user:Hi three", "assistant:answer",
+  ]);
+});
+
 test("identify with the HMAC of the id is verified, and a wrong hash is refused clearly", async ({ page, request }) => {
   const bot = await newChatbot(request, "Identity Bot");
   const created = await request.post(`${PARLOR_URL}/api/v2/chatbots/${bot}/identity-secret`, { headers: auth() });

@@ -9,6 +9,7 @@ mod render;
 mod storage;
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -98,13 +99,14 @@ impl Handle {
     pub fn send_message(&self, text: &str) {
         if let Some(chat) = self.chat {
             chat.show(false);
-            chat.send_text(text.trim().to_owned());
+            chat.send_from_page(text.trim().to_owned());
         }
     }
 
     /// Stops everything the widget does (its streams, its events); the loader removes it.
     pub fn destroy(&mut self) {
         if let Some(chat) = self.chat.take() {
+            chat.queued.update_value(VecDeque::clear);
             chat.stop();
             chat.unfollow();
             chat.emit.set_value(None);
@@ -221,6 +223,9 @@ fn backoff_ms(failures: usize) -> i32 {
 /// (with the pauses of [`backoff_ms`], about a minute in all).
 const RESUME_TRIES: usize = 8;
 
+/// How many of the page's messages (`Parlor.sendMessage`) may wait for the streaming answer.
+const MAX_QUEUED: usize = 20;
+
 /// Where an answer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
@@ -285,6 +290,9 @@ struct Chat {
     chatbot_id: StoredValue<String>,
     /// An answer is streaming; there is one at a time.
     busy: RwSignal<bool>,
+    /// Messages the page sent (`Parlor.sendMessage`) while an answer streamed: each is sent in
+    /// turn once the answer before it has ended, so none is lost.
+    queued: StoredValue<VecDeque<String>>,
     open: RwSignal<bool>,
     /// Answers that finished while the panel was closed, shown on the launcher.
     unread: RwSignal<u32>,
@@ -445,6 +453,9 @@ impl Chat {
             }
             self.current.set_value(None);
             self.busy.set(false);
+            if let Some(next) = self.queued.try_update_value(VecDeque::pop_front).flatten() {
+                self.send_text(next);
+            }
         });
     }
 
@@ -634,6 +645,29 @@ impl Chat {
         }
     }
 
+    /// Sends a message the page asked for: now, or after the streaming answer when there is
+    /// one. A page that sends faster than answers come is told once the queue is full.
+    fn send_from_page(self, message: String) {
+        if message.is_empty() {
+            return;
+        }
+        if !self.busy.get_untracked() {
+            return self.send_text(message);
+        }
+        let queued = self.queued.try_update_value(|queue| {
+            let room = queue.len() < MAX_QUEUED;
+            if room {
+                queue.push_back(message);
+            }
+            room
+        });
+        if queued != Some(true) {
+            web_sys::console::warn_1(
+                &"[parlor] sendMessage: too many messages wait for an answer; this one is dropped".into(),
+            );
+        }
+    }
+
     /// Sends the visitor's message, unless an answer is streaming or the lead form must come
     /// first.
     fn send_text(self, message: String) {
@@ -736,6 +770,7 @@ impl Chat {
         }
         self.set_conversation(None);
         self.lines.set(Vec::new());
+        self.queued.update_value(VecDeque::clear);
         self.busy.set(false);
         self.focus_composer();
     }
@@ -919,6 +954,7 @@ fn Widget(
         backend: StoredValue::new(options.backend),
         chatbot_id: StoredValue::new(options.chatbot_id),
         busy: RwSignal::new(false),
+        queued: StoredValue::new(VecDeque::new()),
         open,
         unread: RwSignal::new(0),
         current: StoredValue::new_local(None),

@@ -54,13 +54,14 @@ pub struct InboxThread {
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait InboxBackend: Send + Sync + 'static {
-    /// A page of [`PAGE_SIZE`] conversations that pass `filter`, after the item whose cursor is
-    /// `after` (from the start when `None`).
+    /// A page of at most `limit` (1 to [`PAGE_SIZE`]) conversations that pass `filter`, after the
+    /// item whose cursor is `after` (from the start when `None`).
     async fn list(
         &self,
         req: &RequestInfo,
         filter: InboxFilter,
         after: Option<String>,
+        limit: usize,
     ) -> Result<Vec<InboxItem>, PortalError>;
     async fn get(&self, req: &RequestInfo, id: String) -> Result<InboxThread, PortalError>;
     async fn reply(&self, req: &RequestInfo, id: String, message: String) -> Result<StoredMessage, PortalError>;
@@ -73,19 +74,22 @@ fn inbox() -> Result<(std::sync::Arc<dyn InboxBackend>, RequestInfo), PortalErro
     super::backend::<dyn InboxBackend>()
 }
 
-/// A page of the inbox: at most [`PAGE_SIZE`] conversations, escalated ones first; a full page
-/// means there may be more after its last item's cursor. Every parameter may be left out.
+/// A page of the inbox: at most `limit` conversations ([`PAGE_SIZE`] when left out, never more),
+/// escalated ones first; a full page means there may be more after its last item's cursor. Every
+/// parameter may be left out.
 #[server(prefix = "/portal/fn", endpoint = "list_inbox")]
 pub async fn list_inbox(
     #[server(default)] status: String,
     #[server(default)] chatbot: String,
     #[server(default)] q: String,
     #[server(default)] after: Option<String>,
+    #[server(default)] limit: Option<usize>,
 ) -> Result<Vec<InboxItem>, PortalError> {
     super::respond(
         async move {
             let (service, req) = inbox()?;
-            service.list(&req, InboxFilter { status, chatbot, q }, after.filter(|a| !a.is_empty())).await
+            let limit = limit.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
+            service.list(&req, InboxFilter { status, chatbot, q }, after.filter(|a| !a.is_empty()), limit).await
         }
         .await,
     )

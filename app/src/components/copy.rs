@@ -18,30 +18,21 @@ pub fn CopyButton(#[prop(into)] text: Signal<String>, #[prop(optional, into)] la
     }
 }
 
-/// A copy button for a server-rendered code block: it copies the text of the `<pre>` in the
-/// element around it, so the code is sent once, in the page, and not again as the island's props.
-#[island]
+/// A copy button for a server-rendered code block: [`COPY_SCRIPT`] copies the text of the
+/// `<pre>` in the element around it. It is not an island, so a page of docs loads no WASM for it.
+#[component]
 pub fn CopyCodeButton(label: String) -> impl IntoView {
-    let (copied, set_copied) = signal(false);
-    let button = NodeRef::<leptos::html::Button>::new();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(text) = button
-            .get_untracked()
-            .and_then(|button| button.closest(".code-block, .sdk-code").ok().flatten())
-            .and_then(|block| block.query_selector("pre").ok().flatten())
-            .and_then(|pre| pre.text_content())
-        {
-            write_clipboard(&text);
-        }
-        set_copied.set(true);
-    };
-    view! {
-        <button type="button" class="secondary copy" node_ref=button on:click=copy>
-            {move || if copied.get() { "Copied".to_owned() } else { label.clone() }}
-        </button>
-    }
+    let text = label.clone();
+    view! { <button type="button" class="secondary copy" data-copy=label>{text}</button> }
 }
+
+/// The copy buttons' few lines of script, in every portal page: one listener for the whole page,
+/// so code rendered later (a page of the reference) needs nothing more. When the clipboard
+/// refuses, the code is selected for the visitor to copy.
+pub const COPY_SCRIPT: &str = r#"document.addEventListener("click",function(e){var b=e.target.closest&&e.target.closest("button[data-copy]"),w=b&&b.closest(".code-block, .sdk-code"),p=w&&w.querySelector("pre");if(!p)return;function say(t){b.textContent=t;clearTimeout(b.parlorTimer);b.parlorTimer=setTimeout(function(){b.textContent=b.dataset.copy},2500)}(navigator.clipboard?navigator.clipboard.writeText(p.textContent):Promise.reject()).then(function(){say("Copied")},function(){getSelection().selectAllChildren(p);say("Selected: copy it with your keyboard")})});"#;
+
+/// Hides the copy buttons from a browser without script, where they could do nothing.
+pub const NO_SCRIPT_STYLE: &str = "button[data-copy]{display:none}";
 
 fn write_clipboard(text: &str) {
     #[cfg(feature = "hydrate")]

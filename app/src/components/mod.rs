@@ -25,6 +25,16 @@ pub fn error_view(err: PortalError) -> AnyView {
     }
 }
 
+/// Whether an island's form must still refuse input: until the island has hydrated, what is
+/// typed into fields bound to signals would be lost when it is sent, so the form is `inert` (it
+/// takes no focus, clicks or typing) and comes alive with the island. Server-rendered, it is
+/// `inert` from the start.
+pub fn inert_until_hydrated() -> Signal<bool> {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    Signal::derive(move || !hydrated.get())
+}
+
 /// Loads another page of the portal. The portal has no client-side router (islands mode), so
 /// this is an ordinary page load; on the server it does nothing.
 pub fn go(path: &str) {

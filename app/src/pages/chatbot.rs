@@ -183,10 +183,11 @@ fn SettingsForm(chatbot: Chatbot, save: ServerAction<UpdateChatbot>) -> impl Int
         });
     };
     let saved = move || matches!(save.value().get(), Some(Ok(_))) && !save.pending().get();
+    let waiting = crate::components::inert_until_hydrated();
     view! {
         <section class="card" aria-labelledby="settings">
             <h2 id="settings">"Settings"</h2>
-            <form class="form" on:submit=submit data-testid="chatbot-settings">
+            <form inert=waiting class="form" on:submit=submit data-testid="chatbot-settings">
                 {view! { <fieldset class="group">
                     <legend>"Basics"</legend>
                     <label for="bot-name">"Name"</label>

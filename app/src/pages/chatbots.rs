@@ -49,10 +49,11 @@ fn CreateChatbotForm(create: ServerAction<CreateChatbot>) -> impl IntoView {
             },
         });
     };
+    let waiting = crate::components::inert_until_hydrated();
     view! {
         <section class="card" aria-labelledby="create-chatbot">
             <h2 id="create-chatbot">"Create a chatbot"</h2>
-            <form class="form" on:submit=submit data-testid="create-chatbot-form">
+            <form inert=waiting class="form" on:submit=submit data-testid="create-chatbot-form">
                 <label for="chatbot-name">"Name"</label>
                 <input id="chatbot-name" type="text" required=true maxlength="100" placeholder="Shop Helper"
                     prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>

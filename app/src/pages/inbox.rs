@@ -55,12 +55,12 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-/// The conversations of `pages` pages, one page after another, and whether there may be more.
+/// The conversations of `pages` pages, one page after another, and whether there are more.
 async fn load_pages(filter: InboxFilter, pages: usize) -> Result<(Vec<InboxItem>, bool), PortalError> {
     let mut items = Vec::new();
     let mut after = None;
     for _ in 0..pages {
-        let page = list_inbox(filter.status.clone(), filter.chatbot.clone(), filter.q.clone(), after).await?;
+        let page = list_inbox(filter.status.clone(), filter.chatbot.clone(), filter.q.clone(), after, None).await?;
         let full = page.len() == PAGE_SIZE;
         after = page.last().map(|item| item.cursor.clone());
         items.extend(page);
@@ -68,7 +68,10 @@ async fn load_pages(filter: InboxFilter, pages: usize) -> Result<(Vec<InboxItem>
             return Ok((items, false));
         }
     }
-    Ok((items, true))
+    // The last page was full: one more conversation decides whether "Load more" has anything
+    // to load (with exactly 25, it has not).
+    let next = list_inbox(filter.status, filter.chatbot, filter.q, after, Some(1)).await?;
+    Ok((items, !next.is_empty()))
 }
 
 /// Reads the address on the server and hands it to the page's island.
@@ -295,15 +298,16 @@ fn ReplyForm(
         let Some(id) = selected.get_untracked() else { return };
         tags.dispatch(SetConversationTags { id, tags: tag_text.get_untracked() });
     };
+    let waiting = crate::components::inert_until_hydrated();
     view! {
-        <form class="form reply" on:submit=send data-testid="reply-form">
+        <form inert=waiting class="form reply" on:submit=send data-testid="reply-form">
             <label for="reply-text">"Reply"</label>
             <textarea id="reply-text" rows="3" maxlength="4000" placeholder="Write to the visitor…"
                 prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             {action_error(reply.value())}
             <button type="submit" disabled=move || reply.pending().get()>"Send reply"</button>
         </form>
-        <form class="form tags" on:submit=set_tags>
+        <form inert=waiting class="form tags" on:submit=set_tags>
             <label for="tag-text">"Tags"</label>
             <input id="tag-text" type="text" placeholder="billing, urgent"
                 prop:value=tag_text on:input=move |ev| tag_text.set(event_target_value(&ev))/>

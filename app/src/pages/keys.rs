@@ -78,10 +78,11 @@ fn CreateKeyForm(create: ServerAction<CreateKey>) -> impl IntoView {
             },
         });
     };
+    let waiting = crate::components::inert_until_hydrated();
     view! {
         <section class="card" aria-labelledby="create-key">
             <h2 id="create-key">"Create a key"</h2>
-            <form class="form" on:submit=submit data-testid="create-key-form">
+            <form inert=waiting class="form" on:submit=submit data-testid="create-key-form">
                 <label for="key-name">"Name"</label>
                 <input id="key-name" type="text" required=true maxlength="100" placeholder="Production server"
                     prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>

@@ -123,10 +123,11 @@ fn CreateWebhookForm(create: ServerAction<CreateWebhook>, events: Vec<WebhookEve
             },
         });
     };
+    let waiting = crate::components::inert_until_hydrated();
     view! {
         <section class="card" aria-labelledby="create-webhook">
             <h2 id="create-webhook">"Add an endpoint"</h2>
-            <form class="form" on:submit=submit data-testid="create-webhook-form">
+            <form inert=waiting class="form" on:submit=submit data-testid="create-webhook-form">
                 <label for="webhook-url">"URL"</label>
                 <input id="webhook-url" type="url" required=true maxlength="2000" placeholder="https://crm.example.com/hooks/parlor"
                     prop:value=url on:input=move |ev| url.set(event_target_value(&ev))/>
@@ -417,10 +418,11 @@ fn EditWebhookForm(
             },
         });
     };
+    let waiting = crate::components::inert_until_hydrated();
     view! {
         <section class="card" aria-labelledby="edit-webhook">
             <h2 id="edit-webhook">"Settings"</h2>
-            <form class="form" on:submit=submit data-testid="edit-webhook-form">
+            <form inert=waiting class="form" on:submit=submit data-testid="edit-webhook-form">
                 <label for="edit-url">"URL"</label>
                 <input id="edit-url" type="url" required=true maxlength="2000"
                     prop:value=url on:input=move |ev| url.set(event_target_value(&ev))/>
@@ -443,11 +445,12 @@ fn ReplayForm(id: Signal<String>, replay: ServerAction<ReplayWebhook>) -> impl I
         ev.prevent_default();
         replay.dispatch(ReplayWebhook { id: id.get(), since: utc(&since.get()), until: utc(&until.get()) });
     };
+    let waiting = crate::components::inert_until_hydrated();
     view! {
         <section class="card" aria-labelledby="replay">
             <h2 id="replay">"Replay events"</h2>
             <p class="hint">"Sends again every subscribed event of a time range, including events missed while the endpoint was disabled."</p>
-            <form class="form" on:submit=submit data-testid="replay-form">
+            <form inert=waiting class="form" on:submit=submit data-testid="replay-form">
                 <label for="replay-since">"From (UTC)"</label>
                 <input id="replay-since" type="datetime-local" required=true
                     prop:value=since on:input=move |ev| since.set(event_target_value(&ev))/>

@@ -527,6 +527,7 @@ fn Reference(public_url: String) -> impl IntoView {
             <p>"Open the panel (loading the widget if needed, with the focus in it), close it (the focus returns to the launcher), or switch between the two."</p>
             <Code code=OPEN_CLOSE/>
             <h3 id="sdk-api-send">"sendMessage(text)"</h3>
+            <p>"Opens the panel and sends the text as the visitor's message. Sent while an answer streams, it waits for that answer and goes next; up to 20 wait, and more are dropped with a warning in the console."</p>
             <Code code=SEND_MESSAGE/>
             <h3 id="sdk-api-locale">"setLocale(tag)"</h3>
             <Code code=SET_LOCALE/>

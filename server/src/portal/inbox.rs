@@ -49,6 +49,7 @@ impl InboxBackend for Inbox {
         req: &RequestInfo,
         filter: InboxFilter,
         after: Option<String>,
+        limit: usize,
     ) -> Result<Vec<InboxItem>, PortalError> {
         let (viewer, _) = signed_in(&self.state.db, req).await?;
         let status = match filter.status.as_str() {
@@ -68,7 +69,7 @@ impl InboxBackend for Inbox {
             search: Some(filter.q.as_str()).filter(|q| !q.trim().is_empty()),
         };
         let after = after.as_deref().map(InboxCursor::parse).transpose().map_err(portal_error)?;
-        let limit = u32::try_from(PAGE_SIZE).unwrap_or(u32::MAX);
+        let limit = u32::try_from(limit.clamp(1, PAGE_SIZE)).unwrap_or(1);
         let entries = conversations::inbox(&self.state.db, &viewer.workspace_id, domain_filter, after.as_ref(), limit)
             .await
             .map_err(portal_error)?;

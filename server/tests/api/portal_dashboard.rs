@@ -232,10 +232,19 @@ on_both_backends! {
         let cookie = app.portal_sign_up("agent@example.com").await;
         let bot = create_in_portal(&app, &cookie, "Support").await;
         let mut started = Vec::new();
+        let load_more = |query: &'static str| {
+            let page = app.client.get(app.url(&format!("/inbox{query}"))).header("cookie", cookie.clone()).send();
+            async move { page.await.unwrap().text().await.unwrap().contains("data-testid=\"inbox-more\"") }
+        };
         for n in 0..27 {
+            if n == 25 {
+                assert!(!load_more("").await, "exactly one full page: nothing more to load");
+            }
             let reply = widget_chat(&app, &bot, &format!("question {n}"), None).await;
             started.push(reply["conversation_id"].as_str().unwrap().to_owned());
         }
+        assert!(load_more("").await, "27 conversations: the page offers the other 2");
+        assert!(!load_more("?pages=2").await, "both pages shown: nothing more");
         escalate(&app, &bot, &started[0]).await;
 
         let first = inbox_page(&app, &cookie, &[]).await;
@@ -256,6 +265,9 @@ on_both_backends! {
 
         let response = app.portal_call("list_inbox", &[("after", "nonsense")], Some(&cookie)).await;
         assert_eq!(response.status(), 400);
+        let one = inbox_page(&app, &cookie, &[("limit", "1")]).await;
+        assert_eq!(ids(&one), ids(&first[..1]), "a limit shortens the page");
+        assert_eq!(inbox_page(&app, &cookie, &[("limit", "1000")]).await.len(), 25, "but never lengthens it");
     }
 
     async fn the_inbox_filters_by_status_chatbot_and_words_in_the_visitors_messages(app) {

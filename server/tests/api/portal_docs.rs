@@ -191,3 +191,62 @@ async fn send(app: &TestApp, call: &docs::Call, expected: u16) -> Value {
     assert_eq!(status, expected, "{} {}: {text}", call.method, call.url);
     serde_json::from_str(&text).unwrap()
 }
+
+#[tokio::test]
+async fn a_page_loads_the_portals_wasm_exactly_when_it_has_islands_to_hydrate() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let cookie = app.portal_sign_up("pages@example.com").await;
+    let created = app
+        .portal_call_json(
+            "create_chatbot",
+            json!({"chatbot": {"name": "Pages Bot", "website": "https://shop.example"}}),
+            &cookie,
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+    let bot = created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    // Every route of the table without parameters, and the parameterised ones filled in.
+    let mut paths: Vec<String> = leptos_axum::generate_route_list(parlor_app::App)
+        .iter()
+        .map(|route| route.path().to_owned())
+        .filter(|path| !path.contains(['{', ':', '*']))
+        .collect();
+    assert!(paths.len() >= 12, "the route table: {paths:?}");
+    for section in ["reference", "webhooks", "rate-limits", "errors"] {
+        paths.push(format!("/docs/{section}"));
+    }
+    paths.push(format!("/chatbots/{bot}"));
+
+    let mut text_pages = 0;
+    for path in &paths {
+        let response = app.client.get(app.url(path)).header("cookie", cookie.clone()).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        // A signed-in visitor of the sign-in page, say, is sent on: judge the page they get.
+        let path = response.url().path().to_owned();
+        let html = response.text().await.unwrap();
+        let islands = html.contains("<leptos-island");
+        let wasm = html.contains(r#"rel="modulepreload""#);
+        assert_eq!(wasm, islands, "{path}: loads the WASM {wasm}, has islands {islands}");
+        assert_eq!(wasm, parlor_app::page_hydrates(&path), "{path}");
+        assert_eq!(!wasm, html.contains("<html lang=\"en\" data-hydrated"), "{path}: marked hydrated from the start");
+        assert!(html.contains("button[data-copy]"), "{path}: the copy buttons' script is in every page");
+        text_pages += usize::from(!wasm);
+    }
+    assert!(text_pages >= 6, "the home page, dashboard, changelog and docs load no WASM");
+}
+
+#[tokio::test]
+async fn portal_pages_are_sent_compressed_to_a_browser_that_accepts_it() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let plain = app.client.get(app.url("/docs/reference")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none(), "no compression unless asked for");
+    let plain = plain.bytes().await.unwrap().len();
+    for encoding in ["gzip", "br"] {
+        let packed =
+            app.client.get(app.url("/docs/reference")).header("accept-encoding", encoding).send().await.unwrap();
+        assert_eq!(packed.status(), 200);
+        assert_eq!(packed.headers()["content-encoding"], encoding);
+        let packed = packed.bytes().await.unwrap().len();
+        assert!(packed * 5 < plain, "{encoding}: {packed} B of {plain} B");
+    }
+}
