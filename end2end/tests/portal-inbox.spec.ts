@@ -165,10 +165,20 @@ test("an escalation appears in the open inbox without a reload, and the filters 
   await expect(page).toHaveURL(/[?&]q=norway/);
   await expect(items).toHaveCount(1);
   await expect(items.first().getByRole("link")).toHaveAttribute("href", new RegExp(`/inbox/${shipping}`));
-  // The selected conversation keeps the filters in its address.
+  // The selected conversation opens in place (no page load: the list keeps its scroll) and keeps
+  // the filters in its address; Back closes it again.
+  await page.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true));
   await items.first().getByRole("link").click();
   await expect(page).toHaveURL(new RegExp(`/inbox/${shipping}\\?q=norway`));
   await expect(page.getByTestId("transcript")).toContainText("Do you ship to Norway?");
+  await expect(items.first().getByRole("link")).toHaveAttribute("aria-current", "true");
+  expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/inbox\?[^/]*q=norway/);
+  await expect(page.locator(".inbox-thread")).toContainText("Choose a conversation.");
+  await page.goForward();
+  await expect(page.getByTestId("transcript")).toContainText("Do you ship to Norway?");
+  expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
 
   await page.goto(`${PARLOR_URL}/inbox?q=submarine`);
   await expect(page.getByTestId("inbox-empty")).toHaveText("No conversations match these filters.");

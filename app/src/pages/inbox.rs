@@ -89,10 +89,20 @@ pub fn InboxPage() -> impl IntoView {
     view! { <Inbox selected=selected status=status chatbot=chatbot q=q pages=pages/> }
 }
 
+/// The conversation an inbox address opens: `/inbox/{id}`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code, reason = "used in the browser, and by tests"))]
+fn conversation_in(path: &str) -> Option<String> {
+    path.strip_prefix("/inbox/").map(|id| id.trim_end_matches('/')).filter(|id| !id.is_empty()).map(str::to_owned)
+}
+
 /// The inbox as one island: `selected` is the open conversation, the rest the list's filters.
+/// Choosing a conversation opens it in place (see [`open_in_place`]).
 #[island]
 fn Inbox(selected: Option<String>, status: String, chatbot: String, q: String, pages: usize) -> impl IntoView {
-    let selected = Memo::new(move |_| selected.clone());
+    let selected = RwSignal::new(selected);
+    #[cfg(feature = "hydrate")]
+    place::follow_history(selected);
+    let thread_section = NodeRef::<leptos::html::Section>::new();
     let list_query = Memo::new(move |_| ListQuery {
         filter: InboxFilter { status: status.clone(), chatbot: chatbot.clone(), q: q.clone() },
         pages,
@@ -140,13 +150,15 @@ fn Inbox(selected: Option<String>, status: String, chatbot: String, q: String, p
                         }
                         Ok((items, more)) => {
                             let query = list_query.get_untracked();
-                            view! { <ConversationList items=items more=more query=query selected=selected/> }.into_any()
+                            view! {
+                                <ConversationList items=items more=more query=query selected=selected thread=thread_section/>
+                            }.into_any()
                         }
                         Err(err) => error_view(err),
                     })}
                 </Transition>
             </section>
-            <section class="card inbox-thread" aria-label="Conversation">
+            <section class="card inbox-thread" aria-label="Conversation" node_ref=thread_section>
                 <Show when=move || selected.get().is_some() fallback=|| view! { <p>"Choose a conversation."</p> }>
                     <Transition fallback=|| view! { <p>"Loading…"</p> }>
                         {move || thread.get().map(|result| match result {
@@ -198,7 +210,8 @@ fn ConversationList(
     items: Vec<InboxItem>,
     more: bool,
     query: ListQuery,
-    selected: Memo<Option<String>>,
+    selected: RwSignal<Option<String>>,
+    thread: NodeRef<leptos::html::Section>,
 ) -> impl IntoView {
     let kept = query.to_query_string(query.pages);
     let more_href = move || {
@@ -214,13 +227,18 @@ fn ConversationList(
                 let id = item.conversation.id.clone();
                 let current = {
                     let id = id.clone();
-                    move || selected.get().as_deref() == Some(id.as_str())
+                    Signal::derive(move || selected.with(|chosen| chosen.as_deref() == Some(id.as_str())))
+                };
+                let href = format!("/inbox/{id}{kept}");
+                let open = {
+                    let href = href.clone();
+                    move |ev: leptos::ev::MouseEvent| open_in_place(&ev, &id, &href, selected, thread)
                 };
                 let status = item.conversation.status.clone();
                 let (data_status, badge, label) = (status.clone(), format!("badge status-{status}"), status);
                 view! {
-                    <li class="conversation" class:current=current data-testid="inbox-item" data-status=data_status>
-                        <a href=format!("/inbox/{id}{kept}")>
+                    <li class="conversation" class:current=move || current.get() data-testid="inbox-item" data-status=data_status>
+                        <a href=href aria-current=move || current.get().then_some("true") on:click=open>
                             <span class=badge>{label}</span>
                             <span class="bot">{item.chatbot_name}</span>
                             <span class="when">{item.last_message_at.as_deref().map(when).unwrap_or_default()}</span>
@@ -235,6 +253,30 @@ fn ConversationList(
         })}
     }
     .into_any()
+}
+
+/// Opens a conversation without loading the page again: the list keeps its scroll, the live
+/// stream its connection, and the address changes as the link's would (so Back returns to the
+/// one before). A click meant for a new tab or window (another button, a modifier key) is left
+/// to the browser.
+fn open_in_place(
+    ev: &leptos::ev::MouseEvent,
+    id: &str,
+    href: &str,
+    selected: RwSignal<Option<String>>,
+    thread: NodeRef<leptos::html::Section>,
+) {
+    if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+        return;
+    }
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    place::show(href, thread);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (href, thread);
+    if selected.with_untracked(|chosen| chosen.as_deref() != Some(id)) {
+        selected.set(Some(id.to_owned()));
+    }
 }
 
 #[component]
@@ -277,12 +319,21 @@ fn Thread(thread: InboxThread, end: ServerAction<EndConversation>) -> impl IntoV
 /// The reply box and the tags field, outside the part that refreshes so that typing survives.
 #[component]
 fn ReplyForm(
-    selected: Memo<Option<String>>,
+    selected: RwSignal<Option<String>>,
     reply: ServerAction<ReplyToConversation>,
     tags: ServerAction<SetConversationTags>,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let tag_text = RwSignal::new(String::new());
+    // A draft belongs to its conversation: choosing another one starts afresh.
+    Effect::watch(
+        move || selected.get(),
+        move |_, _, _| {
+            text.set(String::new());
+            tag_text.set(String::new());
+        },
+        false,
+    );
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(id) = selected.get_untracked() else { return };
@@ -317,6 +368,38 @@ fn ReplyForm(
         </form>
     }
     .into_any()
+}
+
+/// The address bar and the scroll position when a conversation is opened in place.
+#[cfg(feature = "hydrate")]
+mod place {
+    use leptos::prelude::*;
+    use wasm_bindgen::JsValue;
+
+    /// Puts `href` in the address bar as a new history entry and, where the conversation is
+    /// below the list (a narrow screen) and out of sight, scrolls to it.
+    pub fn show(href: &str, thread: NodeRef<leptos::html::Section>) {
+        if let Ok(history) = window().history() {
+            let _ignored = history.push_state_with_url(&JsValue::NULL, "", Some(href));
+        }
+        if let Some(section) = thread.get_untracked() {
+            let bottom = window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::MAX);
+            if section.get_bounding_client_rect().top() > bottom * 0.8 {
+                section.scroll_into_view();
+            }
+        }
+    }
+
+    /// Back and Forward between conversations opened in place open them again.
+    pub fn follow_history(selected: RwSignal<Option<String>>) {
+        let handle = window_event_listener(leptos::ev::popstate, move |_| {
+            let id = super::conversation_in(&window().location().pathname().unwrap_or_default());
+            if selected.get_untracked() != id {
+                selected.set(id);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
 }
 
 /// Following `GET /portal/inbox/events` with the browser's `EventSource`, which reconnects by
@@ -356,4 +439,18 @@ mod live {
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC).
 fn when(rfc3339: &str) -> String {
     rfc3339.get(..16).map_or_else(|| rfc3339.to_owned(), |t| format!("{} UTC", t.replacen('T', " ", 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inbox_address_names_the_conversation_it_opens() {
+        assert_eq!(conversation_in("/inbox/conv_abc"), Some("conv_abc".to_owned()));
+        assert_eq!(conversation_in("/inbox/conv_abc/"), Some("conv_abc".to_owned()));
+        assert_eq!(conversation_in("/inbox"), None);
+        assert_eq!(conversation_in("/inbox/"), None);
+        assert_eq!(conversation_in("/keys"), None);
+    }
 }
