@@ -22,6 +22,8 @@ test("a developer signs up, creates a key that is shown once, uses it, and revok
   await page.getByRole("link", { name: "API Keys" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("API Keys");
   await expect(page.getByText("No keys yet.")).toBeVisible();
+  // The server sends the form inert; it takes input once its island has hydrated.
+  await expect(page.getByTestId("create-key-form")).not.toHaveAttribute("inert");
   await page.locator("#key-name").fill("Production server");
   await page.getByRole("button", { name: "Create key" }).click();
 

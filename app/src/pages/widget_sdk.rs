@@ -341,10 +341,11 @@ fn SnippetBuilder(
         .into_any(),
         Some(list) => select_field("sdk-chatbot", "Chatbot", chatbot, list).into_any(),
     };
+    let waiting = crate::components::inert_until_hydrated();
     view! {
         <section class="card sdk-builder" aria-labelledby="sdk-build">
             <h2 id="sdk-build">"Build your snippet"</h2>
-            <form class="sdk-fields" on:submit=|ev| ev.prevent_default()>
+            <form inert=waiting class="sdk-fields" on:submit=|ev| ev.prevent_default()>
                 {chatbot_field}
                 {select_field("sdk-theme", "Theme", theme, owned(THEMES))}
                 {select_field("sdk-position", "Position", position, owned(POSITIONS))}

@@ -250,3 +250,23 @@ async fn portal_pages_are_sent_compressed_to_a_browser_that_accepts_it() {
         assert!(packed * 5 < plain, "{encoding}: {packed} B of {plain} B");
     }
 }
+
+#[tokio::test]
+async fn the_server_sends_an_islands_forms_inert_so_nothing_is_typed_before_they_can_keep_it() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let cookie = app.portal_sign_up("inert@example.com").await;
+    for (path, form) in [
+        ("/keys", r#"data-testid="create-key-form""#),
+        ("/chatbots", r#"data-testid="create-chatbot-form""#),
+        ("/webhooks", r#"data-testid="create-webhook-form""#),
+        ("/docs/widget", r#"class="sdk-fields""#),
+    ] {
+        let html = page(&app, path, Some(&cookie)).await;
+        let at = html.find(form).unwrap_or_else(|| panic!("{path}: no form {form}"));
+        let tag = &html[html[..at].rfind("<form").unwrap()..at];
+        assert!(tag.contains("inert"), "{path}: {tag}");
+    }
+    // Forms that work without script (they post to the server) are not made to wait.
+    let html = page(&app, "/sign-in", None).await;
+    assert!(!html.contains("<form inert"), "the sign-in form posts without script");
+}
