@@ -83,7 +83,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Whether the page at `path` has islands, and so loads the portal's WASM. The pages of text
 /// (home, dashboard, docs, changelog) have none: their only script is the copy buttons'
-/// ([`components::copy::COPY_SCRIPT`]). `server/tests/api/portal_pages.rs` checks this against
+/// ([`components::copy::COPY_SCRIPT`]). `server/tests/api/portal_docs.rs` checks this against
 /// what each page renders.
 pub fn page_hydrates(path: &str) -> bool {
     let path = path.trim_end_matches('/');

@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
-use parlor_app::api::inbox::{CHANGED_EVENT, InboxBackend, InboxFilter, InboxItem, InboxThread, PAGE_SIZE};
+use parlor_app::api::inbox::{CHANGED_EVENT, InboxBackend, InboxFilter, InboxItem, InboxThread};
 use parlor_app::api::{PortalError, RequestInfo};
 use parlor_app::wire::{Conversation, StoredMessage};
 
@@ -69,7 +69,8 @@ impl InboxBackend for Inbox {
             search: Some(filter.q.as_str()).filter(|q| !q.trim().is_empty()),
         };
         let after = after.as_deref().map(InboxCursor::parse).transpose().map_err(portal_error)?;
-        let limit = u32::try_from(limit.clamp(1, PAGE_SIZE)).unwrap_or(1);
+        // `list_inbox` has kept `limit` within 1 to `PAGE_SIZE`.
+        let limit = u32::try_from(limit).unwrap_or(1);
         let entries = conversations::inbox(&self.state.db, &viewer.workspace_id, domain_filter, after.as_ref(), limit)
             .await
             .map_err(portal_error)?;

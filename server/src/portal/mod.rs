@@ -77,7 +77,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .leptos_routes_with_context(state, routes, context.clone(), move || shell(leptos.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         // Pages, server functions' answers and static files, compressed as the browser asks
-        // (brotli at quality 4, or gzip): the API reference is 465 KB of HTML, 30 KB gzipped.
+        // (brotli at quality 4, or gzip): the API reference is 465 KB of HTML, 23 KB with brotli.
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(middleware::from_fn(refuse_cross_site_requests))
 }
