@@ -6,6 +6,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CARGO_LEPTOS_VERSION="0.3.10"
+# The widget's WASM (and only it) is built with this pinned nightly, which rebuilds the standard
+# library for size (BENCHMARKS.md, "Widget weight"). The portal and the server stay on stable.
+WIDGET_NIGHTLY="${PARLOR_WIDGET_NIGHTLY:-nightly-2026-10-30}"
 export PATH="$ROOT/scripts/build-tools/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # Keep builds reproducible: never let a stray DATABASE_URL from the shell steer the build or tests.
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -103,8 +106,46 @@ ensure_postgres() {
 # goes first and frontend-only: building the server under the widget project would compile it
 # with the widget's output name, and the portal would not hydrate.
 build_release() {
-  say "Building the widget (release WASM)"
-  (cd "$ROOT" && cargo leptos build --release --project widget --frontend-only)
+  build_widget
   say "Building the portal and the server (release)"
   (cd "$ROOT" && cargo leptos build --release --project portal)
+}
+
+# The pinned nightly with the WASM target and the standard library's source, installed once
+# (about a minute). Returns non-zero when it cannot be installed.
+ensure_widget_toolchain() {
+  if rustup run "$WIDGET_NIGHTLY" rustc --version >/dev/null 2>&1 &&
+    [ -d "$(rustup run "$WIDGET_NIGHTLY" rustc --print sysroot)/lib/rustlib/src/rust/library" ] &&
+    rustup target list --toolchain "$WIDGET_NIGHTLY" --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    return 0
+  fi
+  say "Installing $WIDGET_NIGHTLY for the widget's WASM (about a minute, once)"
+  rustup toolchain install "$WIDGET_NIGHTLY" --profile minimal \
+    --target wasm32-unknown-unknown --component rust-src
+}
+
+# The flags of the widget's nightly build, also used by scripts/measure-widget-levers.sh:
+# std and panic_abort rebuilt with the workspace's `wasm-release` profile and std's
+# `optimize_for_size` feature; panics abort at once without formatting a message; `{:?}` prints
+# nothing and panics carry no file and line (the widget never shows either to anyone).
+widget_nightly_env() {
+  export RUSTUP_TOOLCHAIN="$WIDGET_NIGHTLY"
+  export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
+  export CARGO_UNSTABLE_BUILD_STD_FEATURES="optimize_for_size"
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${PARLOR_WIDGET_RUSTFLAGS:--Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none}"
+}
+
+# The widget's release WASM (client-side only, so --frontend-only). With the pinned nightly
+# when it can be installed; otherwise on stable, which works but is larger, and says so.
+# PARLOR_WIDGET_STABLE=1 builds on stable on purpose (to compare).
+build_widget() {
+  if [ "${PARLOR_WIDGET_STABLE:-}" != 1 ] && ensure_widget_toolchain; then
+    say "Building the widget (release WASM, $WIDGET_NIGHTLY with std rebuilt for size)"
+    (cd "$ROOT" && widget_nightly_env && cargo leptos build --release --project widget --frontend-only)
+  else
+    [ "${PARLOR_WIDGET_STABLE:-}" = 1 ] ||
+      say "warning: $WIDGET_NIGHTLY could not be installed; building the widget on stable, which makes it larger (BENCHMARKS.md)"
+    say "Building the widget (release WASM, stable)"
+    (cd "$ROOT" && cargo leptos build --release --project widget --frontend-only)
+  fi
 }

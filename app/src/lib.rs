@@ -1,14 +1,13 @@
 //! Parlor's developer portal: the Leptos pages and server functions, rendered on the server
-//! (feature `ssr`) and hydrated in the browser (feature `hydrate`), plus [`wire`], the JSON types
-//! that the server, the portal and the widget share.
+//! (feature `ssr`) and hydrated in the browser (feature `hydrate`). The JSON types that the
+//! server, the portal and the widget share live in the `parlor-protocol` crate (`app/protocol/`),
+//! which links no portal code.
 
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
 pub mod pages;
-pub mod sse;
-pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

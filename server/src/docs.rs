@@ -709,7 +709,7 @@ pub fn call_for(operation: &Operation, base_url: &str, chatbot_id: Option<&str>)
 /// The three commands of the quick start: create a chatbot, add a Q&A pair, chat without
 /// streaming. Their bodies are the API's own request types, so they stay valid.
 pub fn quick_start_calls(base_url: &str, chatbot_id: Option<&str>) -> [Call; 3] {
-    use parlor_app::wire::{ChatRequest, CreateChatbot, CreateKnowledge};
+    use parlor_protocol::wire::{ChatRequest, CreateChatbot, CreateKnowledge};
     let base = base_url.trim_end_matches('/');
     let chatbot = chatbot_id.unwrap_or(CHATBOT_PLACEHOLDER);
     let json = |value: Result<Value, serde_json::Error>| Body::Json(value.unwrap_or(Value::Null));

@@ -552,7 +552,7 @@ mod tests {
     #[test]
     fn the_portal_lists_exactly_the_scopes_the_server_knows() {
         let server: Vec<&str> = Scope::ALL.iter().map(|scope| scope.as_str()).collect();
-        assert_eq!(server, parlor_app::wire::API_SCOPES.to_vec());
+        assert_eq!(server, parlor_protocol::wire::API_SCOPES.to_vec());
     }
 
     #[test]

@@ -1055,11 +1055,12 @@ fn Widget(
         }
     });
 
-    // Reading the node ref subscribes to it: this runs once the form's first field exists.
+    // Runs once the form shows (it is in the page from the start, hidden until needed); the
+    // focus moves on the next frame, once the form is no longer hidden.
     Effect::new(move |_| {
-        if chat.lead_field.get().is_some() && focus_lead.get_value() {
+        if chat.lead.get() != LeadForm::Hidden && focus_lead.get_value() {
             focus_lead.set_value(false);
-            chat.focus_composer();
+            request_animation_frame(move || chat.focus_composer());
         }
     });
 
@@ -1143,26 +1144,32 @@ fn Widget(
                         // Decorative: the title beside it names the chatbot.
                         {move || avatar().map(|src| view! { <img class="avatar" src=src alt="" width="28" height="28"/> })}
                         <span class="title">{title}</span>
-                        <Show when=move || chat.conversation.with(Option::is_some) && !chat.escalated.get()>
-                            <button class="human" type="button" disabled=move || chat.escalating.get() on:click=move |_| chat.escalate()>
-                                {move || chat.t().talk_to_human}
-                            </button>
-                        </Show>
-                        <Show when=move || chat.conversation.with(Option::is_some) || !no_lines()>
-                            <button
-                                class="icon new"
-                                type="button"
-                                aria-label=move || chat.t().new_conversation
-                                title=move || chat.t().new_conversation
-                                on:click=move |_| chat.new_conversation()
-                            >
-                                <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-                                    <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/>
-                                </svg>
-                            </button>
-                        </Show>
+                        // Parts that come and go are in the page from the start and hidden while
+                        // they do not apply: one `hidden` attribute costs the WASM far less than a
+                        // `<Show>` (BENCHMARKS.md, "Widget weight").
+                        <button
+                            class="human"
+                            type="button"
+                            hidden=move || !(chat.conversation.with(Option::is_some) && !chat.escalated.get())
+                            disabled=move || chat.escalating.get()
+                            on:click=move |_| chat.escalate()
+                        >
+                            {tr(chat, |t| t.talk_to_human)}
+                        </button>
+                        <button
+                            class="icon new"
+                            type="button"
+                            hidden=move || !(chat.conversation.with(Option::is_some) || !no_lines())
+                            aria-label=tr(chat, |t| t.new_conversation)
+                            title=tr(chat, |t| t.new_conversation)
+                            on:click=move |_| chat.new_conversation()
+                        >
+                            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                                <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/>
+                            </svg>
+                        </button>
                         {(!inline || frame).then(|| view! {
-                            <button class="icon close" type="button" aria-label=move || chat.t().close_chat on:click=move |_| chat.hide()>"×"</button>
+                            <button class="icon close" type="button" aria-label=tr(chat, |t| t.close_chat) on:click=move |_| chat.hide()>"×"</button>
                         })}
                     </header>
                     <ol class="messages" node_ref=list_ref aria-live="polite" aria-busy=move || chat.busy.get().to_string()>
@@ -1171,28 +1178,25 @@ fn Widget(
                             <LineView line chat/>
                         </For>
                     </ol>
-                    <Show when=move || no_lines() && !starters().is_empty() && !lead_shown()>
-                        <ul class="chips starters" aria-label=move || chat.t().starters>
+                    <ul class="chips starters" hidden=move || !(no_lines() && !starters().is_empty() && !lead_shown()) aria-label=tr(chat, |t| t.starters)>
                             {move || starters().into_iter().map(|question| {
                                 let asked = question.clone();
                                 view! { <li><button type="button" on:click=move |_| chat.send_text(asked.clone())>{question}</button></li> }
                             }).collect_view()}
-                        </ul>
-                    </Show>
-                    <Show when=lead_shown>
-                        <form class="lead" on:submit=move |ev| {
+                    </ul>
+                        <form class="lead" hidden=move || !lead_shown() on:submit=move |ev| {
                             ev.prevent_default();
                             chat.submit_lead(&lead_name.get_untracked(), &lead_email.get_untracked());
                         }>
-                            <p class="lead-intro">{move || chat.t().lead_intro}</p>
+                            <p class="lead-intro">{tr(chat, |t| t.lead_intro)}</p>
                             <input
                                 node_ref=chat.lead_field
                                 type="text"
                                 name="name"
                                 autocomplete="name"
                                 maxlength="200"
-                                placeholder=move || chat.t().lead_name
-                                aria-label=move || chat.t().lead_name
+                                placeholder=tr(chat, |t| t.lead_name)
+                                aria-label=tr(chat, |t| t.lead_name)
                                 prop:value=move || lead_name.get()
                                 on:input=move |ev| lead_name.set(event_target_value(&ev))
                             />
@@ -1202,29 +1206,26 @@ fn Widget(
                                 autocomplete="email"
                                 required
                                 maxlength="254"
-                                placeholder=move || chat.t().lead_email
-                                aria-label=move || chat.t().lead_email
+                                placeholder=tr(chat, |t| t.lead_email)
+                                aria-label=tr(chat, |t| t.lead_email)
                                 prop:value=move || lead_email.get()
                                 on:input=move |ev| lead_email.set(event_target_value(&ev))
                             />
-                            <Show when=move || chat.lead.get() == LeadForm::Failed>
-                                <p class="error" role="alert">{move || chat.t().lead_failed}</p>
-                            </Show>
+                            // Added when it applies, so that it is announced as an alert.
+                            {move || (chat.lead.get() == LeadForm::Failed).then(|| view! {
+                                <p class="error" role="alert">{tr(chat, |t| t.lead_failed)}</p>
+                            })}
                             <div class="lead-actions">
                                 <button type="submit" class="send" disabled=move || chat.lead.get() == LeadForm::Sending>
-                                    {move || chat.t().lead_send}
+                                    {tr(chat, |t| t.lead_send)}
                                 </button>
-                                <Show when=move || chat.lead.get() != LeadForm::Required>
-                                    <button type="button" class="retry" on:click=move |_| {
-                                        chat.lead.set(LeadForm::Hidden);
-                                        chat.focus_composer();
-                                    }>{move || chat.t().lead_skip}</button>
-                                </Show>
+                                <button type="button" class="retry" hidden=move || chat.lead.get() == LeadForm::Required on:click=move |_| {
+                                    chat.lead.set(LeadForm::Hidden);
+                                    chat.focus_composer();
+                                }>{tr(chat, |t| t.lead_skip)}</button>
                             </div>
                         </form>
-                    </Show>
-                    <Show when=move || !chat.suggestions.with(Vec::is_empty) && !chat.busy.get()>
-                        <ul class="chips suggestions" aria-label=move || chat.t().suggestions>
+                        <ul class="chips suggestions" hidden=move || chat.suggestions.with(Vec::is_empty) || chat.busy.get() aria-label=tr(chat, |t| t.suggestions)>
                             {move || chat.suggestions.get().into_iter().map(|text| {
                                 let chosen = text.clone();
                                 view! {
@@ -1236,7 +1237,6 @@ fn Widget(
                                 }
                             }).collect_view()}
                         </ul>
-                    </Show>
                     <form class="composer" hidden=move || chat.lead.get() == LeadForm::Required on:submit=move |ev| {
                         ev.prevent_default();
                         send();
@@ -1247,8 +1247,8 @@ fn Widget(
                             name="message"
                             maxlength="4000"
                             autocomplete="off"
-                            placeholder=move || chat.t().placeholder
-                            aria-label=move || chat.t().your_message
+                            placeholder=tr(chat, |t| t.placeholder)
+                            aria-label=tr(chat, |t| t.your_message)
                             prop:value=move || draft.get()
                             on:input=move |ev| {
                                 let typed = event_target_value(&ev);
@@ -1285,13 +1285,20 @@ fn Widget(
                     <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
                         <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/>
                     </svg>
-                    <Show when=move || { chat.unread.get() > 0 }>
+                    {move || (chat.unread.get() > 0).then(|| view! {
                         <span class="badge" aria-hidden="true">{move || chat.unread.get()}</span>
-                    </Show>
+                    })}
                 </button>
             })}
         </div>
     }
+}
+
+/// A label in the visitor's language that follows `setLocale`. Every label of the view is this
+/// one closure type, so the WASM holds one copy of the reactive text and attribute code for all
+/// of them instead of one per label (BENCHMARKS.md, "Widget weight").
+fn tr(chat: Chat, pick: fn(&Texts) -> &'static str) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || pick(chat.t())
 }
 
 #[component]
@@ -1308,7 +1315,7 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
         Role::Agent => {
             return view! {
                 <li class="line agent">
-                    <span class="who">{move || chat.t().agent}<span class="sr">": "</span></span>
+                    <span class="who">{tr(chat, |t| t.agent)}<span class="sr">": "</span></span>
                     {line.message}
                 </li>
             }
@@ -1328,37 +1335,28 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
     };
     view! {
         <li class="line bot" class:failed=move || is(Status::Failed) class:stopped=move || is(Status::Stopped)>
-            <Show
-                when=move || is(Status::Waiting)
-                fallback=move || view! { <div class="text">{move || text.with(|text| render::answer(text))}</div> }
-            >
-                <span class="typing" role="img" aria-label=move || chat.t().typing><i></i><i></i><i></i></span>
-            </Show>
-            <Show when=move || is(Status::Stopped)>
-                <p class="note">{move || chat.t().stopped}</p>
-            </Show>
+            <span class="typing" role="img" hidden=move || !is(Status::Waiting) aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></span>
+            <div class="text" hidden=move || is(Status::Waiting)>{move || text.with(|text| render::answer(text))}</div>
+            <p class="note" hidden=move || !is(Status::Stopped)>{tr(chat, |t| t.stopped)}</p>
             {move || error.get().map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> })}
-            <Show when=move || is(Status::Failed)>
-                <button class="retry" type="button" disabled=move || chat.busy.get() on:click=retry.clone()>{move || chat.t().retry}</button>
-            </Show>
+            <button class="retry" type="button" hidden=move || !is(Status::Failed) disabled=move || chat.busy.get() on:click=retry>{tr(chat, |t| t.retry)}</button>
             // Rendered with the answer and shown once it is complete, so that the buttons stay
             // the same elements (and keep the focus) when the visitor chooses.
             <div class="feedback" hidden=move || !(is(Status::Complete) && ids.with(Option::is_some))>
                 {thumb(&line, chat, "up", |t| t.helpful)}
                 {thumb(&line, chat, "down", |t| t.not_helpful)}
-                <span class="thanks">{move || voted.get().then(|| chat.t().thanks_feedback)}</span>
+                <span class="thanks">{move || if voted.get() { chat.t().thanks_feedback } else { "" }}</span>
             </div>
-            <Show when=move || !citations.with(Vec::is_empty)>
-                // "Source: " is drawn by CSS from `--source` (a fixed string of i18n.rs, never the
-                // answer's text), so each item's text is the source's title alone.
-                <ul
+            // "Source: " is drawn by CSS from `--source` (a fixed string of i18n.rs, never the
+            // answer's text), so each item's text is the source's title alone.
+            <ul
                     class="citations"
-                    aria-label=move || chat.t().sources
+                    hidden=move || citations.with(Vec::is_empty)
+                    aria-label=tr(chat, |t| t.sources)
                     style=move || ["--source:\"", chat.t().source, "\""].concat()
                 >
                     {move || citations.get().into_iter().map(|c| view! { <li title=c.snippet>{c.title}</li> }).collect_view()}
-                </ul>
-            </Show>
+            </ul>
         </li>
     }
     .into_any()
@@ -1373,7 +1371,7 @@ fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'s
     let turn = if thumbs == "down" { "rotate(180 12 12)" } else { "" };
     let vote = line.vote;
     let line = line.clone();
-    let label = move || label(chat.t());
+    let label = tr(chat, label);
     view! {
         <button
             class="thumb"

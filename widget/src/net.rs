@@ -5,13 +5,16 @@
 //!
 //! JSON is read and written by the browser (`JSON.parse`, `JSON.stringify`) through [`Json`],
 //! not by serde: serde_json and the deserialisers it instantiates were a fifth of the WASM. The
-//! field names are those of `parlor_app::wire`, and the end-to-end tests read every one of them.
+//! field names are those of `parlor_protocol::wire`, and the end-to-end tests read every one of them.
+//! Requests go through the browser's `fetch` directly ([`fetch`]), not a wrapper crate: the
+//! widget needs a method, a JSON body and an abort signal, nothing more (BENCHMARKS.md, "Widget
+//! weight", measured the difference).
 
-use gloo_net::http::{Request, Response};
-use parlor_app::sse::{SseEvent, SseParser};
-use parlor_app::wire::{events, live};
+use parlor_protocol::sse::{SseEvent, SseParser};
+use parlor_protocol::wire::{events, live};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
 
 /// A JSON value as the browser parsed it, read field by field. A missing field or one of another
 /// type reads as empty, as serde's `#[serde(default)]` would.
@@ -67,13 +70,48 @@ pub fn opt(value: Option<String>) -> JsValue {
     value.map_or(JsValue::UNDEFINED, JsValue::from)
 }
 
-/// A POST with a JSON body; `None` only if the browser refuses to build the request.
-fn post_json(url: &str, signal: Option<&web_sys::AbortSignal>, fields: &[(&str, JsValue)]) -> Option<Request> {
-    Request::post(url).abort_signal(signal).header("content-type", "application/json").body(json_body(fields)).ok()
+/// `fetch(url, {method, body, headers, signal})`: the response, whatever its status, or `Err`
+/// when the request did not complete (a network failure, CORS, an abort).
+async fn fetch(
+    method: &str,
+    url: &str,
+    json: Option<&[(&str, JsValue)]>,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Response, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(fields) = json {
+        let headers = js_sys::Object::new();
+        js_sys::Reflect::set(&headers, &"content-type".into(), &"application/json".into())?;
+        init.set_headers(&headers);
+        init.set_body(&json_body(fields).into());
+    }
+    init.set_signal(signal);
+    let window = web_sys::window().ok_or(JsValue::UNDEFINED)?;
+    JsFuture::from(window.fetch_with_str_and_init(url, &init)).await?.dyn_into()
+}
+
+async fn get(url: &str, signal: Option<&web_sys::AbortSignal>) -> Result<Response, JsValue> {
+    fetch("GET", url, None, signal).await
+}
+
+/// A POST with a JSON body.
+async fn post_json(
+    url: &str,
+    signal: Option<&web_sys::AbortSignal>,
+    fields: &[(&str, JsValue)],
+) -> Result<Response, JsValue> {
+    fetch("POST", url, Some(fields), signal).await
+}
+
+/// A POST with no body.
+async fn post(url: &str) -> Result<Response, JsValue> {
+    fetch("POST", url, None, None).await
 }
 
 async fn read_json(response: Response) -> Option<Json> {
-    response.text().await.ok().map(|text| Json::parse(&text))
+    let text = JsFuture::from(response.text().ok()?).await.ok()?;
+    Some(Json::parse(&text.as_string()?))
 }
 
 /// The message of an error body (`{"error": {"message"}}`), or empty.
@@ -207,7 +245,7 @@ pub enum ChatFailure {
 /// origin the chatbot does not allow), with none when it could not be asked.
 pub async fn fetch_config(backend: String, chatbot_id: String) -> Result<Config, Option<String>> {
     let url = [&backend, "/widget/v1/chatbots/", &chatbot_id].concat();
-    let response = Request::get(&url).send().await.map_err(|_| None)?;
+    let response = get(&url, None).await.map_err(|_| None)?;
     if !response.ok() {
         let refused = response.status() == 403 || response.status() == 404;
         let message = error_message(response).await;
@@ -254,8 +292,7 @@ pub async fn stream_chat(
         ("language", request.language.as_str().into()),
         ("stream", true.into()),
     ];
-    let request_sent = post_json(&url, signal, &body).ok_or(ChatFailure::Network)?;
-    let response = request_sent.send().await.map_err(|_| ChatFailure::Network)?;
+    let response = post_json(&url, signal, &body).await.map_err(|_| ChatFailure::Network)?;
     if response.status() == 404 && request.conversation_id.is_some() {
         return Err(ChatFailure::ConversationGone);
     }
@@ -276,7 +313,7 @@ pub async fn resume_chat(
     let after = seen.to_string();
     let url =
         [backend, "/widget/v1/chatbots/", chatbot_id, "/messages/", message_id, "/stream?after=", &after].concat();
-    let response = Request::get(&url).abort_signal(signal).send().await.map_err(|_| ChatFailure::Network)?;
+    let response = get(&url, signal).await.map_err(|_| ChatFailure::Network)?;
     read_answer(response, seen, on_event).await
 }
 
@@ -344,7 +381,7 @@ pub async fn fetch_history(
         &visitor,
     ]
     .concat();
-    let response = Request::get(&url).send().await.map_err(|_| false)?;
+    let response = get(&url, None).await.map_err(|_| false)?;
     if response.status() == 404 {
         return Err(true);
     }
@@ -360,8 +397,7 @@ pub async fn fetch_history(
 /// `Err` with its reason when it refuses (a hash that does not match).
 pub async fn identify(backend: String, chatbot_id: String, identity: &[(&str, JsValue)]) -> Result<bool, String> {
     let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/identify"].concat();
-    let request = post_json(&url, None, identity).ok_or_else(String::new)?;
-    let response = request.send().await.map_err(|e| e.to_string())?;
+    let response = post_json(&url, None, identity).await.map_err(|_| String::from("the request failed"))?;
     if response.ok() {
         return Ok(read_json(response).await.is_some_and(|done| done.flag("verified")));
     }
@@ -373,7 +409,7 @@ pub async fn identify(backend: String, chatbot_id: String, identity: &[(&str, Js
 pub async fn suggest(backend: String, chatbot_id: String, typed: String) -> Vec<String> {
     let query = String::from(js_sys::encode_uri_component(&typed));
     let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/suggestions?q=", &query].concat();
-    let Ok(response) = Request::get(&url).send().await else { return Vec::new() };
+    let Ok(response) = get(&url, None).await else { return Vec::new() };
     if !response.ok() {
         return Vec::new();
     }
@@ -387,8 +423,7 @@ pub async fn suggest(backend: String, chatbot_id: String, typed: String) -> Vec<
 /// details. Whether the server stored them.
 pub async fn send_lead(backend: String, chatbot_id: String, lead: &[(&str, JsValue)]) -> bool {
     let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/leads"].concat();
-    let Some(request) = post_json(&url, None, lead) else { return false };
-    request.send().await.is_ok_and(|response| response.status() == 201)
+    post_json(&url, None, lead).await.is_ok_and(|response| response.status() == 201)
 }
 
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/end`: the visitor started a
@@ -396,7 +431,7 @@ pub async fn send_lead(backend: String, chatbot_id: String, lead: &[(&str, JsVal
 /// server ends idle conversations by itself.
 pub async fn end_conversation(backend: String, chatbot_id: String, conversation_id: String) {
     let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/conversations/", &conversation_id, "/end"].concat();
-    let _ = Request::post(&url).send().await;
+    let _ = post(&url).await;
 }
 
 /// `POST /widget/v1/chatbots/{id}/messages/{message_id}/stop`: asks the server to stop
@@ -405,15 +440,14 @@ pub async fn end_conversation(backend: String, chatbot_id: String, conversation_
 /// client does. A failure changes nothing the visitor sees, so it is ignored.
 pub async fn stop_answer(backend: String, chatbot_id: String, message_id: String) {
     let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/messages/", &message_id, "/stop"].concat();
-    let _ = Request::post(&url).send().await;
+    let _ = post(&url).await;
 }
 
 /// `POST /widget/v1/chatbots/{id}/feedback` with `{conversation_id, message_id, thumbs}`: the
 /// visitor's thumbs up or down on an answer. Whether the server stored it (201).
 pub async fn send_feedback(backend: String, chatbot_id: String, feedback: &[(&str, JsValue)]) -> bool {
     let url = [&backend, "/widget/v1/chatbots/", &chatbot_id, "/feedback"].concat();
-    let Some(request) = post_json(&url, None, feedback) else { return false };
-    request.send().await.is_ok_and(|response| response.status() == 201)
+    post_json(&url, None, feedback).await.is_ok_and(|response| response.status() == 201)
 }
 
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate` (empty body): the
@@ -421,7 +455,7 @@ pub async fn send_feedback(backend: String, chatbot_id: String, feedback: &[(&st
 pub async fn escalate(backend: String, chatbot_id: String, conversation_id: String) -> bool {
     let url =
         [&backend, "/widget/v1/chatbots/", &chatbot_id, "/conversations/", &conversation_id, "/escalate"].concat();
-    Request::post(&url).send().await.is_ok_and(|response| response.ok())
+    post(&url).await.is_ok_and(|response| response.ok())
 }
 
 /// What the conversation's live stream tells the widget.
@@ -457,7 +491,7 @@ pub async fn follow_conversation(
     let url =
         [backend, "/widget/v1/chatbots/", chatbot_id, "/conversations/", conversation_id, "/events?after=", &after]
             .concat();
-    let Ok(response) = Request::get(&url).abort_signal(signal).send().await else { return FollowEnd::Retry };
+    let Ok(response) = get(&url, signal).await else { return FollowEnd::Retry };
     if (400..500).contains(&response.status()) && response.status() != 429 {
         return FollowEnd::Refused;
     }

@@ -1,5 +1,5 @@
 //! The "Chatbots" pages' server functions: list, create, read, change settings, delete. They
-//! share the REST API's JSON shapes from [`crate::wire`]; a provider key is write-only (the
+//! share the REST API's JSON shapes from [`parlor_protocol::wire`]; a provider key is write-only (the
 //! answers say only whether one is set).
 
 use leptos::prelude::*;
@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::PortalError;
 #[cfg(feature = "ssr")]
 use super::RequestInfo;
-use crate::wire::{self, Chatbot};
+use parlor_protocol::wire::{self, Chatbot};
 
 /// The server's implementation of this area.
 #[cfg(feature = "ssr")]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::PortalError;
 #[cfg(feature = "ssr")]
 use super::RequestInfo;
-use crate::wire::{Conversation, StoredMessage};
+use parlor_protocol::wire::{Conversation, StoredMessage};
 
 /// How many conversations a page of the inbox holds.
 pub const PAGE_SIZE: usize = 25;

@@ -1,12 +1,12 @@
 //! The "API Keys" page's server functions: list, create (the secret shown once), roll, revoke.
-//! They share the REST API's JSON shapes from [`crate::wire`].
+//! They share the REST API's JSON shapes from [`parlor_protocol::wire`].
 
 use leptos::prelude::*;
 
 use super::PortalError;
 #[cfg(feature = "ssr")]
 use super::RequestInfo;
-use crate::wire::{ApiKey, CreateApiKey};
+use parlor_protocol::wire::{ApiKey, CreateApiKey};
 
 /// The server's implementation of this area.
 #[cfg(feature = "ssr")]
@@ -18,7 +18,7 @@ pub trait KeysBackend: Send + Sync + 'static {
         &self,
         req: &RequestInfo,
         id: String,
-        options: crate::wire::RollApiKey,
+        options: parlor_protocol::wire::RollApiKey,
     ) -> Result<ApiKey, PortalError>;
     async fn revoke(&self, req: &RequestInfo, id: String) -> Result<(), PortalError>;
 }
@@ -56,7 +56,9 @@ pub async fn roll_key(id: String, expires_in_seconds: i64) -> Result<ApiKey, Por
     super::respond(
         async move {
             let (service, req) = keys()?;
-            service.roll(&req, id, crate::wire::RollApiKey { expires_in_seconds: Some(expires_in_seconds) }).await
+            service
+                .roll(&req, id, parlor_protocol::wire::RollApiKey { expires_in_seconds: Some(expires_in_seconds) })
+                .await
         }
         .await,
     )

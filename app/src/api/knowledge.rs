@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::PortalError;
 #[cfg(feature = "ssr")]
 use super::RequestInfo;
-use crate::wire::KnowledgeSource;
+use parlor_protocol::wire::KnowledgeSource;
 
 /// A chatbot to pick on the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The "Webhooks" pages' server functions: endpoints (created with their `whsec_…` secret shown
 //! once, changed, deleted, their secret rotated with an overlap), test events, the delivery log
 //! with each attempt, redelivery, replay of a time range, and the catalogue of events. They share
-//! the REST API's JSON shapes from [`crate::wire`].
+//! the REST API's JSON shapes from [`parlor_protocol::wire`].
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -9,7 +9,7 @@ use leptos::server_fn::codec::Json;
 use super::PortalError;
 #[cfg(feature = "ssr")]
 use super::RequestInfo;
-use crate::wire::{self, Page, ReplayResult, Webhook, WebhookDelivery, WebhookEventType};
+use parlor_protocol::wire::{self, Page, ReplayResult, Webhook, WebhookDelivery, WebhookEventType};
 
 /// One delivery of the log: the delivery, the payload as its endpoint receives it, and every
 /// attempt. Unlike the API's `wire::WebhookDeliveryDetail`, the delivery is nested, so its attempt
@@ -18,7 +18,7 @@ use crate::wire::{self, Page, ReplayResult, Webhook, WebhookDelivery, WebhookEve
 pub struct DeliveryLogEntry {
     pub delivery: WebhookDelivery,
     pub payload: serde_json::Value,
-    pub attempts: Vec<crate::wire::WebhookAttempt>,
+    pub attempts: Vec<parlor_protocol::wire::WebhookAttempt>,
 }
 
 /// How many deliveries one page of the delivery log shows.

@@ -10,7 +10,7 @@ use crate::api::chatbots::{DeleteChatbot, UpdateChatbot, get_chatbot};
 use crate::components::copy::CopyButton;
 use crate::components::{action_error, confirm, error_view, go};
 use crate::get_server_info;
-use crate::wire::{self, Chatbot};
+use parlor_protocol::wire::{self, Chatbot};
 
 /// The tag that embeds a chatbot's widget in a page.
 pub fn embed_snippet(public_url: &str, chatbot_id: &str) -> String {

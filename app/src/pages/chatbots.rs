@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::chatbots::{CreateChatbot, list_chatbots};
 use crate::components::{action_error, error_view, go};
-use crate::wire::{self, Chatbot};
+use parlor_protocol::wire::{self, Chatbot};
 
 #[island]
 pub fn ChatbotsPage() -> impl IntoView {

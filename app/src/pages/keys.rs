@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::api::keys::{CreateKey, RevokeKey, RollKey, list_keys};
 use crate::components::copy::CopyButton;
 use crate::components::{action_error, confirm, error_view};
-use crate::wire::{API_SCOPES, ApiKey, CreateApiKey};
+use parlor_protocol::wire::{API_SCOPES, ApiKey, CreateApiKey};
 
 /// The page is one island: the key list reloads after every create, roll and revoke.
 #[island]

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::knowledge::{AddKnowledge, DeleteSource, knowledge_chatbots, list_sources};
 use crate::components::{action_error, error_view};
-use crate::wire::KnowledgeSource;
+use parlor_protocol::wire::KnowledgeSource;
 
 #[component]
 pub fn KnowledgePage() -> impl IntoView {

@@ -13,7 +13,7 @@ use crate::api::webhooks::{
 };
 use crate::components::copy::CopyButton;
 use crate::components::{action_error, confirm, error_view};
-use crate::wire::{self, Page, Webhook, WebhookEventType};
+use parlor_protocol::wire::{self, Page, Webhook, WebhookEventType};
 
 #[island]
 pub fn WebhooksPage() -> impl IntoView {

@@ -16,7 +16,7 @@ use crate::api::chatbots::list_chatbots;
 use crate::components::copy::{CopyButton, CopyCodeButton};
 use crate::components::error_view;
 use crate::get_server_info;
-use crate::wire::Chatbot;
+use parlor_protocol::wire::Chatbot;
 
 /// The chatbot id the snippet shows until a chatbot is chosen.
 pub const PLACEHOLDER_ID: &str = "YOUR_CHATBOT_ID";

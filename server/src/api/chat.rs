@@ -11,7 +11,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use parlor_app::wire::{self, events};
+use parlor_protocol::wire::{self, events};
 
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use crate::chat::Citation;

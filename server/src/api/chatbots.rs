@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use parlor_app::wire;
+use parlor_protocol::wire;
 use serde::Deserialize;
 
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};

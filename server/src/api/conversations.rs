@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use parlor_app::wire;
+use parlor_protocol::wire;
 
 use super::chatbots::ListParams;
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};

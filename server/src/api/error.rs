@@ -4,7 +4,7 @@
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use parlor_app::wire::{ErrorBody, ErrorDetail};
+use parlor_protocol::wire::{ErrorBody, ErrorDetail};
 
 use crate::error::{Error, ORIGIN_NOT_ALLOWED};
 

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use parlor_app::wire;
+use parlor_protocol::wire;
 
 use super::chatbots::ListParams;
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};

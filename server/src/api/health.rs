@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use parlor_app::wire::Health;
+use parlor_protocol::wire::Health;
 
 use crate::state::AppState;
 

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use parlor_app::wire;
+use parlor_protocol::wire;
 
 use super::extract::{AppJson, AppPath, Authenticated, optional_json};
 use crate::error::Error;

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use base64::Engine;
-use parlor_app::wire;
+use parlor_protocol::wire;
 use serde::Deserialize;
 
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};

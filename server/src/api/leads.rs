@@ -9,7 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use parlor_app::wire;
+use parlor_protocol::wire;
 use serde::Deserialize;
 use serde_json::Value;
 

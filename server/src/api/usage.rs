@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use parlor_app::wire;
+use parlor_protocol::wire;
 use serde::Deserialize;
 
 use super::extract::{AppQuery, Authenticated};

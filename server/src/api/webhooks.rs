@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use parlor_app::wire;
+use parlor_protocol::wire;
 use serde::Deserialize;
 
 use super::chatbots::ListParams;

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::header::ORIGIN;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use parlor_app::wire;
+use parlor_protocol::wire;
 
 use std::collections::VecDeque;
 use std::time::Duration;

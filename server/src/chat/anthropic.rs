@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use futures::stream::BoxStream;
-use parlor_app::sse::SseEvent;
+use parlor_protocol::sse::SseEvent;
 use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
 

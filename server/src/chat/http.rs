@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use parlor_app::sse::{SseEvent, SseParser};
+use parlor_protocol::sse::{SseEvent, SseParser};
 
 use super::{Citation, ModelError, ModelEvent, ModelRequest, Role, citation, snippet};
 use crate::config::Secret;

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use futures::stream::BoxStream;
-use parlor_app::sse::SseEvent;
+use parlor_protocol::sse::SseEvent;
 use serde::{Deserialize, Serialize};
 
 use super::http::{

@@ -3,7 +3,7 @@
 
 use parlor_app::api::chatbots::ChatbotsBackend;
 use parlor_app::api::{PortalError, RequestInfo};
-use parlor_app::wire::{Chatbot, CreateChatbot, UpdateChatbot};
+use parlor_protocol::wire::{Chatbot, CreateChatbot, UpdateChatbot};
 
 use super::account::signed_in;
 use super::portal_error;

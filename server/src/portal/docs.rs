@@ -10,7 +10,7 @@ use parlor_app::api::docs::{
     TagGroup, VersionDoc, WebhookDocs,
 };
 use parlor_app::api::{PortalError, RequestInfo};
-use parlor_app::wire::{ErrorBody, ErrorDetail};
+use parlor_protocol::wire::{ErrorBody, ErrorDetail};
 
 use super::account::signed_in;
 use super::portal_error;

@@ -11,7 +11,7 @@ use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use parlor_app::api::inbox::{CHANGED_EVENT, InboxBackend, InboxFilter, InboxItem, InboxThread};
 use parlor_app::api::{PortalError, RequestInfo};
-use parlor_app::wire::{Conversation, StoredMessage};
+use parlor_protocol::wire::{Conversation, StoredMessage};
 
 use super::account::signed_in;
 use super::portal_error;

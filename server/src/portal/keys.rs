@@ -3,7 +3,7 @@
 
 use parlor_app::api::keys::KeysBackend;
 use parlor_app::api::{PortalError, RequestInfo};
-use parlor_app::wire::{ApiKey, CreateApiKey, RollApiKey};
+use parlor_protocol::wire::{ApiKey, CreateApiKey, RollApiKey};
 
 use super::account::signed_in;
 use super::portal_error;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use parlor_app::api::knowledge::{ChatbotChoice, KnowledgeBackend};
 use parlor_app::api::{PortalError, RequestInfo};
-use parlor_app::wire::KnowledgeSource;
+use parlor_protocol::wire::KnowledgeSource;
 
 use super::account::signed_in;
 use super::portal_error;

@@ -3,7 +3,9 @@
 
 use parlor_app::api::webhooks::{DELIVERY_PAGE, DeliveryLogEntry, WebhooksBackend};
 use parlor_app::api::{PortalError, RequestInfo};
-use parlor_app::wire::{CreateWebhook, Page, ReplayResult, UpdateWebhook, Webhook, WebhookDelivery, WebhookEventType};
+use parlor_protocol::wire::{
+    CreateWebhook, Page, ReplayResult, UpdateWebhook, Webhook, WebhookDelivery, WebhookEventType,
+};
 
 use super::account::signed_in;
 use super::portal_error;

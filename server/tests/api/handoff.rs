@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use parlor_app::sse::{SseEvent, SseParser};
+use parlor_protocol::sse::{SseEvent, SseParser};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};

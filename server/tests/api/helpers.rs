@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use parlor_app::sse::{SseEvent, SseParser};
+use parlor_protocol::sse::{SseEvent, SseParser};
 use parlor_server::config::{Config, Secret};
 use parlor_server::db::Db;
 use parlor_server::keys::{self, KeyKind, NewKey, Scope};

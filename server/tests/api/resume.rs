@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use parlor_app::sse::{SseEvent, SseParser};
+use parlor_protocol::sse::{SseEvent, SseParser};
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, answer_text, read_events, spawn_app_with};

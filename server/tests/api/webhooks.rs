@@ -274,7 +274,7 @@ on_both_backends! {
         assert_eq!(found["payload"]["event"], "ping");
         // Read strictly, as a typed client does: every key appears once.
         let raw = app.get(&format!("/api/v2/webhooks/{endpoint}/deliveries/{delivery_id}")).send().await.unwrap().text().await.unwrap();
-        let typed: parlor_app::wire::WebhookDeliveryDetail = serde_json::from_str(&raw).unwrap();
+        let typed: parlor_protocol::wire::WebhookDeliveryDetail = serde_json::from_str(&raw).unwrap();
         assert_eq!((typed.delivery.attempt_count, typed.attempts.len()), (3, 3));
         let endpoint: Value = app.get(&format!("/api/v2/webhooks/{endpoint}")).send().await.unwrap().json().await.unwrap();
         assert_eq!(endpoint["failure_streak"], 0, "a success ends the streak");

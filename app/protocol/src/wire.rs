@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every error response: `{"error": {"code", "message", "request_id"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", schema(as = Error))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Error))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// A stable machine-readable code such as `NOT_FOUND`.
     pub code: String,
@@ -28,7 +28,7 @@ pub struct ErrorDetail {
 
 /// `POST /api/chatbots` and `POST /api/v2/chatbots`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateChatbot {
     pub name: String,
@@ -40,7 +40,7 @@ pub struct CreateChatbot {
 
 /// A chatbot as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Chatbot {
     pub id: String,
     pub object: String,
@@ -54,7 +54,7 @@ pub struct Chatbot {
 
 /// A chatbot's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatbotSettings {
     /// Instructions for the model (the system prompt).
     pub personality: Option<String>,
@@ -85,7 +85,7 @@ pub struct ChatbotSettings {
 
 /// `PATCH /api/chatbots/{id}`: every field is optional; an empty string clears optional text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct UpdateChatbot {
     pub name: Option<String>,
@@ -116,7 +116,7 @@ pub struct UpdateChatbot {
 
 /// A conversation as the API lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conversation {
     pub id: String,
     pub object: String,
@@ -137,7 +137,7 @@ pub struct Conversation {
 /// `POST /api/v2/conversations/{id}/reply` (and the seed's `/api/conversations/{id}/reply`):
 /// a human agent's reply, shown live in the visitor's widget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdminReply {
     pub message: String,
@@ -145,7 +145,7 @@ pub struct AdminReply {
 
 /// `POST /api/v2/conversations/{id}/tags`: add tags (the default) or replace them all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetTags {
     pub tags: Vec<String>,
@@ -156,7 +156,7 @@ pub struct SetTags {
 
 /// The tags of a conversation after a change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tags {
     pub object: String,
     pub conversation_id: String,
@@ -166,7 +166,7 @@ pub struct Tags {
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate`: the visitor asks
 /// for a human.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Escalate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,7 +184,7 @@ pub mod live {
 
 /// The status of a conversation, as the live stream reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationStatus {
     pub conversation_id: String,
     pub status: String,
@@ -192,7 +192,7 @@ pub struct ConversationStatus {
 
 /// A conversation with its messages: `GET /api/v2/conversations/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationDetail {
     #[serde(flatten)]
     pub conversation: Conversation,
@@ -201,7 +201,7 @@ pub struct ConversationDetail {
 
 /// A stored message of a conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredMessage {
     pub id: String,
     pub object: String,
@@ -215,7 +215,7 @@ pub struct StoredMessage {
 
 /// A page of a list, newest first. Pass `next_cursor` as `cursor` to get the next page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub object: String,
     pub data: Vec<T>,
@@ -225,7 +225,7 @@ pub struct Page<T> {
 
 /// `POST /api/v2/chatbots/{id}/chat` and the widget's chat endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
     pub message: String,
@@ -259,7 +259,7 @@ pub mod events {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatStarted {
     pub conversation_id: String,
     pub user_message_id: String,
@@ -267,13 +267,13 @@ pub struct ChatStarted {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatDelta {
     pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Citation {
     pub entry_id: String,
     pub title: String,
@@ -288,13 +288,13 @@ pub struct Citation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatCitations {
     pub citations: Vec<Citation>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
@@ -302,7 +302,7 @@ pub struct Usage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatDone {
     pub message_id: String,
     pub usage: Usage,
@@ -310,7 +310,7 @@ pub struct ChatDone {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatStreamError {
     pub code: String,
     pub message: String,
@@ -319,7 +319,7 @@ pub struct ChatStreamError {
 /// `POST /api/knowledge` (the seed's shape): `type` is `qa` (the question in `source`, the answer
 /// in `content`) or `text` (a title or URL in `source`, the text in `content`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateKnowledge {
     #[serde(alias = "chatbotId")]
@@ -334,7 +334,7 @@ pub struct CreateKnowledge {
 
 /// A knowledge source as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KnowledgeSource {
     pub id: String,
     pub object: String,
@@ -360,7 +360,7 @@ pub struct KnowledgeSource {
 
 /// The progress of a knowledge source's job.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KnowledgeProgress {
     pub pages_done: i64,
     pub pages_total: i64,
@@ -369,7 +369,7 @@ pub struct KnowledgeProgress {
 
 /// `POST /api/knowledge/scrape`: learn from a site (following its links) or a sitemap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScrapeKnowledge {
     #[serde(alias = "chatbotId")]
@@ -386,7 +386,7 @@ pub struct ScrapeKnowledge {
 
 /// `POST /api/v2/chatbots/{id}/knowledge/search`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KnowledgeSearch {
     pub query: String,
@@ -396,7 +396,7 @@ pub struct KnowledgeSearch {
 
 /// One result of a knowledge search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KnowledgeHit {
     pub entry_id: String,
     #[serde(rename = "type")]
@@ -419,7 +419,7 @@ pub struct KnowledgeHit {
 
 /// The answer to a stop request: whether the answer was still being generated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StopReply {
     pub message_id: String,
     pub stopping: bool,
@@ -427,7 +427,7 @@ pub struct StopReply {
 
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: String,
     pub object: String,
@@ -439,7 +439,7 @@ pub struct Message {
 
 /// The answer to a chat request with `"stream": false`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatReply {
     pub conversation_id: String,
     pub user_message_id: String,
@@ -469,7 +469,7 @@ pub const API_SCOPES: [&str; 14] = [
 
 /// `POST /api/v2/keys`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     pub name: String,
@@ -487,7 +487,7 @@ pub struct CreateApiKey {
 
 /// `POST /api/v2/keys/{id}/roll`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RollApiKey {
     /// How long the old key keeps working: 0 ends it now; the default is 86,400 (a day).
@@ -497,7 +497,7 @@ pub struct RollApiKey {
 
 /// An API key as listed. `secret` is present only in the response that created the key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     pub id: String,
     pub object: String,
@@ -516,7 +516,7 @@ pub struct ApiKey {
 
 /// Token and cost totals of a usage report. `cost` is in US dollars.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageTotals {
     pub requests: i64,
     pub input_tokens: i64,
@@ -528,7 +528,7 @@ pub struct UsageTotals {
 /// One group of a usage report: a model, chatbot id, key id (`widget` for visitors' chats) or
 /// day (`YYYY-MM-DD`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageGroup {
     pub key: String,
     pub usage: UsageTotals,
@@ -536,7 +536,7 @@ pub struct UsageGroup {
 
 /// `GET /api/v2/usage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageReport {
     pub object: String,
     pub start_date: String,
@@ -548,7 +548,7 @@ pub struct UsageReport {
 
 /// `GET /api/v1/usage`, in the shape of the seed's API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageV1 {
     pub success: bool,
     pub usage: UsageV1Totals,
@@ -556,7 +556,7 @@ pub struct UsageV1 {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageV1Totals {
     pub total_requests: i64,
     pub total_input_tokens: i64,
@@ -566,7 +566,7 @@ pub struct UsageV1Totals {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageV1Model {
     pub model: String,
     pub requests: i64,
@@ -578,7 +578,7 @@ pub struct UsageV1Model {
 
 /// What the widget needs to draw itself: `GET /widget/v1/chatbots/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WidgetConfig {
     pub chatbot_id: String,
     pub name: String,
@@ -606,7 +606,7 @@ pub struct WidgetConfig {
 /// (`Parlor.identify`). `hash` is the hex HMAC-SHA256 of `id` under the chatbot's identity
 /// secret; without it the identity is kept unverified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identify {
     pub visitor_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -622,7 +622,7 @@ pub struct Identify {
 
 /// The answer to [`Identify`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identified {
     pub id: String,
     pub verified: bool,
@@ -630,7 +630,7 @@ pub struct Identified {
 
 /// `POST /api/v2/chatbots/{id}/identity-secret`: a new identity secret, shown this once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentitySecret {
     pub object: String,
     pub chatbot_id: String,
@@ -639,7 +639,7 @@ pub struct IdentitySecret {
 
 /// `GET /healthz` and `GET /readyz`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -666,7 +666,7 @@ mod tests {
 
 /// `POST /api/v2/webhooks`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     /// Where deliveries are POSTed; must reach the public Internet.
@@ -685,7 +685,7 @@ pub struct CreateWebhook {
 
 /// `PATCH /api/v2/webhooks/{id}`: every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -703,7 +703,7 @@ pub struct UpdateWebhook {
 
 /// A webhook endpoint. `secret` is present only in the responses that create or rotate it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Webhook {
     pub id: String,
     pub object: String,
@@ -726,7 +726,7 @@ pub struct Webhook {
 
 /// `POST /api/v2/webhooks/{id}/rotate-secret`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RotateWebhookSecret {
     /// How long the previous secret keeps signing: 0 ends it now; the default is a day.
@@ -736,7 +736,7 @@ pub struct RotateWebhookSecret {
 
 /// One delivery of an event to an endpoint; `id` is the `webhook-id` of every attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookDelivery {
     pub id: String,
     pub object: String,
@@ -755,7 +755,7 @@ pub struct WebhookDelivery {
 
 /// One attempt of a delivery, as the delivery log shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookAttempt {
     pub attempt: i64,
     pub started_at: String,
@@ -768,7 +768,7 @@ pub struct WebhookAttempt {
 
 /// `GET /api/v2/webhooks/{id}/deliveries/{delivery_id}`: a delivery, its payload and attempts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookDeliveryDetail {
     #[serde(flatten)]
     pub delivery: WebhookDelivery,
@@ -778,7 +778,7 @@ pub struct WebhookDeliveryDetail {
 
 /// `POST /api/v2/webhooks/{id}/replay`: queue again every event of a time range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReplayWebhook {
     /// RFC 3339.
@@ -790,7 +790,7 @@ pub struct ReplayWebhook {
 
 /// What a replay queued.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReplayResult {
     pub object: String,
     pub queued: u64,
@@ -798,7 +798,7 @@ pub struct ReplayResult {
 
 /// `GET /api/v2/webhooks/events`: one event type, with an example payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookEventType {
     pub name: String,
     pub classic_name: Option<String>,
@@ -808,7 +808,7 @@ pub struct WebhookEventType {
 
 /// `POST /widget/v1/chatbots/{id}/leads`: the details a visitor submits in the widget.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateLead {
     /// The conversation the visitor was in, if any; it must be one of this chatbot's.
@@ -826,7 +826,7 @@ pub struct CreateLead {
 
 /// A lead as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lead {
     pub id: String,
     pub object: String,
@@ -843,7 +843,7 @@ pub struct Lead {
 
 /// A contact: a person a workspace knows, one per email address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub id: String,
     pub object: String,
@@ -861,7 +861,7 @@ pub struct Contact {
 /// An import also accepts the read-only fields of [`Contact`] (and ignores them), so that a JSON
 /// export imports again as it is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateContact {
     pub email: String,
@@ -876,7 +876,7 @@ pub struct CreateContact {
 /// `PATCH /api/v2/contacts/{id}`: every field is optional; an empty string clears the name or
 /// phone; attributes are merged, and an attribute set to `null` is removed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct UpdateContact {
     pub name: Option<String>,
@@ -886,7 +886,7 @@ pub struct UpdateContact {
 
 /// One row of an import that was not stored, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportError {
     /// The contact's position in the input, from 1 (in CSV, not counting the header row).
     pub row: u64,
@@ -896,7 +896,7 @@ pub struct ImportError {
 /// `POST /api/v2/contacts/import`: what the import did. Good rows are stored even when others
 /// are reported in `errors`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportResult {
     pub object: String,
     pub created: u64,
@@ -908,7 +908,7 @@ pub struct ImportResult {
 
 /// `POST /widget/v1/chatbots/{id}/feedback`: a visitor's rating of an answer or a conversation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateFeedback {
     #[serde(alias = "conversationId")]
@@ -928,7 +928,7 @@ pub struct CreateFeedback {
 
 /// A visitor's feedback as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Feedback {
     pub id: String,
     pub object: String,
@@ -943,7 +943,7 @@ pub struct Feedback {
 
 /// `GET /api/v2/chatbots/{id}/suggestions?q=`: completions of a partly typed question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestions {
     pub object: String,
     pub query: String,
@@ -953,7 +953,7 @@ pub struct Suggestions {
 /// One completion and where it comes from: `question` (a Q&A pair), `frequent` (visitors ask
 /// it often) or `title` (a knowledge section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub text: String,
     pub source: String,
