@@ -164,7 +164,7 @@ function serverEnv(options) {
     PARLOR_WIDGET_CHAT_PER_MINUTE: "300",
     LEPTOS_SITE_ROOT: path.join(REPO_ROOT, "target", "site"),
     PARLOR_SITE_DIR: path.join(REPO_ROOT, "target", "site"),
-    PARLOR_WIDGET_DIR: path.join(REPO_ROOT, "target", "widget-site"),
+    PARLOR_WIDGET_DIR: process.env.PARLOR_BENCH_WIDGET_DIR ?? path.join(REPO_ROOT, "target", "widget-site"),
   });
   if (options.responderDelay !== null) env.PARLOR_RESPONDER_DELAY_MS = String(options.responderDelay);
   return env;

@@ -119,6 +119,65 @@ async fn widget_assets_are_served_compressed_with_cache_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_versioned_bundle_is_sent_compressed_at_the_best_setting_once_packed() {
+    let assets = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(assets.path().join("w")).unwrap();
+    // Compiled code stands in: varied enough that brotli's quality shows.
+    let wasm: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 & 0x3f).collect();
+    std::fs::write(assets.path().join("w/parlor-widget.wasm"), &wasm).unwrap();
+    std::fs::write(assets.path().join("w/parlor-widget.js"), "export function mount() {}\n".repeat(200)).unwrap();
+    std::fs::write(assets.path().join("w/parlor-widget.css"), ".parlor { color: red }\n".repeat(200)).unwrap();
+    std::fs::write(assets.path().join("widget.js"), r#"import(o+"/w/parlor-widget.js")"#).unwrap();
+    let dir = assets.path().to_path_buf();
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| {
+        config.widget_dir = dir.clone();
+        config.site_dir = dir;
+    })
+    .await
+    .unwrap();
+    let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    // The bundle's versioned path, as a browser learns it: from the loader.
+    let loader = client.get(app.url("/widget.js")).send().await.unwrap().text().await.unwrap();
+    let version = loader.split("/w/").nth(1).and_then(|rest| rest.split('/').next()).unwrap().to_owned();
+    assert_eq!(version.len(), 12, "{loader}");
+    let url = app.url(&format!("/w/{version}/parlor-widget.wasm"));
+    let fetch = |accept: &'static str| client.get(&url).header("accept-encoding", accept).send();
+    // The first request is compressed on the fly and starts the packing.
+    let on_the_fly = fetch("gzip, deflate, br").await.unwrap();
+    assert_eq!(on_the_fly.headers()["content-encoding"], "br");
+    let on_the_fly = on_the_fly.bytes().await.unwrap().len();
+    let mut packed = None;
+    for _ in 0..100 {
+        let response = fetch("gzip, deflate, br").await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-encoding"], "br");
+        assert_eq!(response.headers()["content-type"], "application/wasm");
+        assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+        let body = response.bytes().await.unwrap();
+        if body.len() < on_the_fly {
+            packed = Some(body);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let packed = packed.expect("the packed WASM, smaller than the one compressed on the fly");
+    let mut unpacked = Vec::new();
+    brotli::BrotliDecompress(&mut packed.as_ref(), &mut unpacked).unwrap();
+    assert_eq!(unpacked, wasm, "the packed file is the file");
+    let gzip = fetch("gzip").await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzip.bytes().await.unwrap().as_ref()), &mut unpacked)
+        .unwrap();
+    assert_eq!(unpacked, wasm);
+    let plain = client.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none(), "nothing the client did not ask for");
+    assert_eq!(plain.bytes().await.unwrap().len(), wasm.len());
+    let css = client.get(app.url(&format!("/w/{version}/parlor-widget.css"))).header("accept-encoding", "br").send();
+    assert!(css.await.unwrap().headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portals_bundle_is_served_compressed_and_revalidated_rather_than_downloaded_again() {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
