@@ -67,7 +67,9 @@ const USAGE = `usage: node end2end/bench/widget-cold-open.mjs [options]
                            (default: free ports)
   --viewport WxH           the page's viewport (default 390x844, a phone)
   --responder-delay-ms MS  PARLOR_RESPONDER_DELAY_MS for the server (default: not set, so the
-                           server's own default pace between streamed pieces)`;
+                           server's own default pace between streamed pieces)
+environment: PARLOR_BENCH_WIDGET_DIR serves another widget build (a directory with w/ in it),
+             to measure an older widget against the same server`;
 
 function parseArgs(argv) {
   const options = { runs: 5, json: null, port: null, viewport: { width: 390, height: 844 }, responderDelay: null };

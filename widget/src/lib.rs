@@ -1150,7 +1150,7 @@ fn Widget(
                         <button
                             class="human"
                             type="button"
-                            hidden=move || !(chat.conversation.with(Option::is_some) && !chat.escalated.get())
+                            hidden=move || chat.conversation.with(Option::is_none) || chat.escalated.get()
                             disabled=move || chat.escalating.get()
                             on:click=move |_| chat.escalate()
                         >
@@ -1159,7 +1159,7 @@ fn Widget(
                         <button
                             class="icon new"
                             type="button"
-                            hidden=move || !(chat.conversation.with(Option::is_some) || !no_lines())
+                            hidden=move || chat.conversation.with(Option::is_none) && no_lines()
                             aria-label=tr(chat, |t| t.new_conversation)
                             title=tr(chat, |t| t.new_conversation)
                             on:click=move |_| chat.new_conversation()
