@@ -227,9 +227,10 @@ const RESUME_TRIES: usize = 8;
 const MAX_QUEUED: usize = 20;
 
 /// Where an answer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Status {
     /// Asked for, with no text yet: the typing indicator shows.
+    #[default]
     Waiting,
     Streaming,
     Complete,
@@ -246,39 +247,42 @@ struct Line {
     /// The visitor's message: the text of a visitor's line, and for an answer the message it
     /// answers, which "Retry" sends again. The text of an agent's or the widget's line.
     message: String,
-    text: RwSignal<String>,
-    citations: RwSignal<Vec<Source>>,
-    status: RwSignal<Status>,
-    error: RwSignal<Option<Failure>>,
+    /// An answer's state, for `Role::Bot` lines.
+    answer: RwSignal<Answer>,
     /// A note's text key, for `Role::System` lines.
     note: Option<Note>,
-    /// An answer's conversation and message ids, from the `start` event: what feedback names.
-    ids: RwSignal<Option<(String, String)>>,
+}
+
+/// An answer as it streams in and after. One signal holds all of it: each signal type costs the
+/// WASM its own copy of the reactive code, and five of these fields' types were found nowhere
+/// else (BENCHMARKS.md, "Widget weight").
+#[derive(Debug, Clone, Default)]
+struct Answer {
+    text: String,
+    citations: Vec<Source>,
+    status: Status,
+    error: Option<Failure>,
+    /// The conversation and message ids, from the `start` event: what feedback names.
+    ids: Option<(String, String)>,
     /// The thumbs chosen (`up`, `down`) and whether the server has it.
-    vote: RwSignal<Option<&'static str>>,
-    voted: RwSignal<bool>,
+    vote: Option<&'static str>,
+    voted: bool,
 }
 
 impl Line {
     fn new(key: u32, role: Role, message: String) -> Self {
-        Line {
-            key,
-            role,
-            message,
-            text: RwSignal::new(String::new()),
-            citations: RwSignal::new(Vec::new()),
-            status: RwSignal::new(Status::Waiting),
-            error: RwSignal::new(None),
-            note: None,
-            ids: RwSignal::new(None),
-            vote: RwSignal::new(None),
-            voted: RwSignal::new(false),
-        }
+        Line { key, role, message, answer: RwSignal::new(Answer::default()), note: None }
+    }
+
+    fn status(&self) -> Status {
+        self.answer.with_untracked(|answer| answer.status)
     }
 
     fn fail(&self, failure: Failure) {
-        self.status.set(Status::Failed);
-        self.error.set(Some(failure));
+        self.answer.update(|answer| {
+            answer.status = Status::Failed;
+            answer.error = Some(failure);
+        });
     }
 }
 
@@ -321,7 +325,6 @@ struct Chat {
     /// Whether opening the panel should move the focus into it (the visitor or the page's
     /// script opened it, rather than `data-open`).
     focus_on_open: StoredValue<bool>,
-    launcher: NodeRef<leptos::html::Button>,
     inline: bool,
     /// Running inside the iframe fallback, where closing is the host page loader's business.
     frame: bool,
@@ -360,11 +363,7 @@ impl Chat {
     /// Asks for the answer `line` stands for and streams it into the line. A retry calls this
     /// again with the same line, which starts afresh.
     fn answer(self, line: Line) {
-        line.text.set(String::new());
-        line.citations.set(Vec::new());
-        line.error.set(None);
-        line.ids.set(None);
-        line.status.set(Status::Waiting);
+        line.answer.set(Answer::default());
         self.busy.set(true);
         // A browser without AbortController still gets its answer; only the request cannot be
         // cut short when the visitor stops it.
@@ -375,12 +374,12 @@ impl Chat {
         spawn_local(async move {
             let mut on_event = |event| {
                 // A piece read just before the visitor pressed stop must not revive the answer.
-                if line.status.get_untracked() == Status::Stopped {
+                if line.status() == Status::Stopped {
                     return;
                 }
                 match event {
                     StreamEvent::Started { conversation_id, message_id } => {
-                        line.ids.set(Some((conversation_id.clone(), message_id.clone())));
+                        line.answer.update(|answer| answer.ids = Some((conversation_id.clone(), message_id.clone())));
                         self.set_conversation(Some(conversation_id));
                         self.current.update_value(|current| {
                             if let Some(current) = current {
@@ -389,11 +388,13 @@ impl Chat {
                         });
                     }
                     StreamEvent::Delta(text) => {
-                        line.status.set(Status::Streaming);
-                        line.text.update(|t| t.push_str(&text));
+                        line.answer.update(|answer| {
+                            answer.status = Status::Streaming;
+                            answer.text.push_str(&text);
+                        });
                         self.scroll_tick.update(|n| *n += 1);
                     }
-                    StreamEvent::Citations(found) => line.citations.set(found),
+                    StreamEvent::Citations(found) => line.answer.update(|answer| answer.citations = found),
                     StreamEvent::Failed(reason) => line.fail(Failure::Answer(reason)),
                 }
             };
@@ -417,8 +418,8 @@ impl Chat {
             let mut tries = 0;
             while matches!(result, Err(ChatFailure::Network | ChatFailure::Interrupted))
                 && tries < RESUME_TRIES
-                && line.status.get_untracked() != Status::Stopped
-                && let Some((_, message_id)) = line.ids.get_untracked()
+                && line.status() != Status::Stopped
+                && let Some((_, message_id)) = line.answer.with_untracked(|answer| answer.ids.clone())
             {
                 net::sleep(backoff_ms(tries)).await;
                 tries += 1;
@@ -426,7 +427,7 @@ impl Chat {
                     net::resume_chat(&backend, &chatbot_id, &message_id, signal.as_ref(), &mut seen, &mut on_event)
                         .await;
             }
-            let status = line.status.get_untracked();
+            let status = line.status();
             match result {
                 // Stopping aborts the request, which fails it: that is the visitor's doing, not
                 // an error to show.
@@ -438,14 +439,16 @@ impl Chat {
                 Ok(()) if status == Status::Failed => {}
                 // A conversation handed to a person gets no answer from the bot (the stream
                 // ends at once, with the `handoff` finish reason): there is no line to show.
-                Ok(()) if line.text.with_untracked(String::is_empty) => {
+                Ok(()) if line.answer.with_untracked(|answer| answer.text.is_empty()) => {
                     let key = line.key;
                     self.lines.update(|lines| lines.retain(|l| l.key != key));
                 }
                 Ok(()) => {
-                    line.status.set(Status::Complete);
-                    let id = line.ids.with_untracked(|ids| ids.as_ref().map(|(_, id)| id.clone()));
-                    self.emit_message("assistant", &line.text.get_untracked(), id);
+                    line.answer.update(|answer| answer.status = Status::Complete);
+                    let (text, id) = line
+                        .answer
+                        .with_untracked(|answer| (answer.text.clone(), answer.ids.as_ref().map(|(_, id)| id.clone())));
+                    self.emit_message("assistant", &text, id);
                 }
             }
             if status != Status::Stopped && !self.open.get_untracked() {
@@ -472,7 +475,7 @@ impl Chat {
     /// ends, and the server is asked to stop generating.
     fn stop(self) {
         let Some(current) = self.current.try_update_value(Option::take).flatten() else { return };
-        current.line.status.set(Status::Stopped);
+        current.line.answer.update(|answer| answer.status = Status::Stopped);
         current.abort.abort();
         if let Some(message_id) = current.message_id {
             spawn_local(net::stop_answer(self.backend.get_value(), self.chatbot_id.get_value(), message_id));
@@ -533,12 +536,14 @@ impl Chat {
     /// Rates an answer. The buttons are disabled while the rating is sent and after; if it could
     /// not be sent they are offered again, with nothing more said.
     fn rate(self, line: &Line, thumbs: &'static str) {
-        let Some((conversation_id, message_id)) = line.ids.get_untracked() else { return };
-        if line.vote.get_untracked().is_some() {
+        let Some((conversation_id, message_id)) = line.answer.with_untracked(|answer| answer.ids.clone()) else {
+            return;
+        };
+        if line.answer.with_untracked(|answer| answer.vote.is_some()) {
             return;
         }
-        line.vote.set(Some(thumbs));
-        let (vote, voted) = (line.vote, line.voted);
+        line.answer.update(|answer| answer.vote = Some(thumbs));
+        let answer = line.answer;
         spawn_local(async move {
             let feedback = [
                 ("conversation_id", conversation_id.into()),
@@ -546,9 +551,9 @@ impl Chat {
                 ("thumbs", thumbs.into()),
             ];
             if net::send_feedback(self.backend.get_value(), self.chatbot_id.get_value(), &feedback).await {
-                voted.set(true);
+                answer.update(|answer| answer.voted = true);
             } else {
-                vote.set(None);
+                answer.update(|answer| answer.vote = None);
             }
         });
     }
@@ -634,13 +639,11 @@ impl Chat {
         }
         // Only a focus that was in the widget moves to the launcher: a page that closes the chat
         // from its own button keeps its focus there.
-        let had_focus = self
-            .composer
-            .get_untracked()
-            .and_then(|input| input.closest(".parlor").ok().flatten())
-            .is_some_and(|root| root.matches(":focus-within").unwrap_or(false));
+        let root = self.composer.get_untracked().and_then(|input| input.closest(".parlor").ok().flatten());
+        let had_focus = root.as_ref().is_some_and(|root| root.matches(":focus-within").unwrap_or(false));
         self.open.set(false);
-        if let Some(launcher) = self.launcher.get_untracked().filter(|_| had_focus) {
+        let launcher = root.filter(|_| had_focus).and_then(|root| root.query_selector(".launcher").ok().flatten());
+        if let Some(launcher) = launcher.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = launcher.focus();
         }
     }
@@ -737,13 +740,16 @@ impl Chat {
                             let text = if role == Role::Bot { asked.clone() } else { message.content.clone() };
                             let line = self.line(role, text);
                             if role == Role::Bot {
-                                line.text.set(message.content);
-                                line.citations.set(message.citations);
-                                line.ids.set(Some((conversation_id.clone(), message.id)));
-                                line.status.set(match message.status.as_str() {
-                                    "stopped" => Status::Stopped,
-                                    "failed" => Status::Failed,
-                                    _ => Status::Complete,
+                                line.answer.set(Answer {
+                                    text: message.content,
+                                    citations: message.citations,
+                                    ids: Some((conversation_id.clone(), message.id)),
+                                    status: match message.status.as_str() {
+                                        "stopped" => Status::Stopped,
+                                        "failed" => Status::Failed,
+                                        _ => Status::Complete,
+                                    },
+                                    ..Answer::default()
                                 });
                             }
                             line
@@ -833,7 +839,7 @@ impl Chat {
 
     /// Keeps the keyboard focus inside the open panel (a dialog): Tab from its last control goes
     /// to its first, and Shift+Tab from the first to the last.
-    fn trap_focus(self, panel: &web_sys::HtmlElement, ev: &web_sys::KeyboardEvent) {
+    fn trap_focus(self, panel: &web_sys::Element, ev: &web_sys::KeyboardEvent) {
         let Ok(found) = panel.query_selector_all("button:not([disabled]),input:not([disabled]),a[href]") else {
             return;
         };
@@ -974,7 +980,6 @@ fn Widget(
         emit: StoredValue::new_local(emit),
         identity: StoredValue::new(identity),
         focus_on_open: StoredValue::new(options.focus),
-        launcher: NodeRef::new(),
         inline,
         frame,
         lead: RwSignal::new(LeadForm::Hidden),
@@ -985,9 +990,15 @@ fn Widget(
     chat_out.set(Some(chat));
     let lines = chat.lines;
     let draft = RwSignal::new(String::new());
-    let list_ref = NodeRef::<leptos::html::Ol>::new();
-    let panel_ref = NodeRef::<leptos::html::Section>::new();
     let input_ref = chat.composer;
+    // The panel and the list are found from the message field rather than held by node refs of
+    // their own: each element type of a node ref costs the WASM its own reactive code.
+    let within_panel = move |selector: &str| {
+        input_ref
+            .get()
+            .and_then(|input| input.closest(".panel").ok().flatten())
+            .and_then(|panel| panel.query_selector(selector).ok().flatten())
+    };
     let lead_name = RwSignal::new(String::new());
     let lead_email = RwSignal::new(String::new());
     let focus_lead = StoredValue::new(false);
@@ -1067,7 +1078,8 @@ fn Widget(
     Effect::new(move |_| {
         chat.scroll_tick.track();
         lines.track();
-        if let Some(list) = list_ref.get() {
+        // Reading the node ref subscribes to it: this runs again once the field exists.
+        if let Some(list) = within_panel(".messages") {
             list.set_scroll_top(list.scroll_height());
         }
     });
@@ -1124,7 +1136,7 @@ fn Widget(
                     ev.prevent_default();
                     chat.hide();
                 } else if key == "Tab" && !inline && open.get_untracked()
-                    && let Some(panel) = panel_ref.get_untracked()
+                    && let Some(panel) = input_ref.get_untracked().and_then(|input| input.closest(".panel").ok().flatten())
                 {
                     chat.trap_focus(&panel, &ev);
                 }
@@ -1134,7 +1146,6 @@ fn Widget(
             // position and the answers that go on streaming into it.
             <section
                     class="panel"
-                    node_ref=panel_ref
                     hidden=move || !open.get()
                     role=if inline { "region" } else { "dialog" }
                     aria-modal=(!inline).then_some("true")
@@ -1172,11 +1183,13 @@ fn Widget(
                             <button class="icon close" type="button" aria-label=tr(chat, |t| t.close_chat) on:click=move |_| chat.hide()>"×"</button>
                         })}
                     </header>
-                    <ol class="messages" node_ref=list_ref aria-live="polite" aria-busy=move || chat.busy.get().to_string()>
+                    <ol class="messages" aria-live="polite" aria-busy=move || if chat.busy.get() { "true" } else { "false" }>
                         {move || welcome().map(|text| view! { <li class="line bot welcome">{text}</li> })}
-                        <For each=move || lines.get() key=|line| line.key let:line>
-                            <LineView line chat/>
-                        </For>
+                        // Lines are appended, or all replaced: a list rebuilt in place by
+                        // position does, without a keyed list's diffing (BENCHMARKS.md).
+                        {move || lines.with(|lines| {
+                            lines.iter().map(|line| view! { <LineView line=line.clone() chat/> }).collect_view()
+                        })}
                     </ol>
                     <ul class="chips starters" hidden=move || !(no_lines() && !starters().is_empty() && !lead_shown()) aria-label=tr(chat, |t| t.starters)>
                             {move || starters().into_iter().map(|question| {
@@ -1277,9 +1290,8 @@ fn Widget(
                 <button
                     class="launcher"
                     type="button"
-                    node_ref=chat.launcher
                     aria-label=move || chat.t().launcher(open.get(), chat.unread.get())
-                    aria-expanded=move || open.get().to_string()
+                    aria-expanded=move || if open.get() { "true" } else { "false" }
                     on:click=move |_| if open.get_untracked() { open.set(false) } else { chat.show(true) }
                 >
                     <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
@@ -1323,9 +1335,8 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
         }
         Role::Bot => {}
     }
-    let (text, status, error, citations, ids, voted) =
-        (line.text, line.status, line.error, line.citations, line.ids, line.voted);
-    let is = move |wanted: Status| status.get() == wanted;
+    let answer = line.answer;
+    let is = move |wanted: Status| answer.with(|answer| answer.status == wanted);
     // The retry button is disabled while the answer streams and then goes away, so the focus
     // moves to the message field rather than being dropped on the host page.
     let retried = line.clone();
@@ -1336,26 +1347,26 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
     view! {
         <li class="line bot" class:failed=move || is(Status::Failed) class:stopped=move || is(Status::Stopped)>
             <span class="typing" role="img" hidden=move || !is(Status::Waiting) aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></span>
-            <div class="text" hidden=move || is(Status::Waiting)>{move || text.with(|text| render::answer(text))}</div>
+            <div class="text" hidden=move || is(Status::Waiting)>{move || answer.with(|answer| render::answer(&answer.text))}</div>
             <p class="note" hidden=move || !is(Status::Stopped)>{tr(chat, |t| t.stopped)}</p>
-            {move || error.get().map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> })}
+            {move || answer.with(|answer| answer.error.clone()).map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> })}
             <button class="retry" type="button" hidden=move || !is(Status::Failed) disabled=move || chat.busy.get() on:click=retry>{tr(chat, |t| t.retry)}</button>
             // Rendered with the answer and shown once it is complete, so that the buttons stay
             // the same elements (and keep the focus) when the visitor chooses.
-            <div class="feedback" hidden=move || !(is(Status::Complete) && ids.with(Option::is_some))>
+            <div class="feedback" hidden=move || !(is(Status::Complete) && answer.with(|answer| answer.ids.is_some()))>
                 {thumb(&line, chat, "up", |t| t.helpful)}
                 {thumb(&line, chat, "down", |t| t.not_helpful)}
-                <span class="thanks">{move || if voted.get() { chat.t().thanks_feedback } else { "" }}</span>
+                <span class="thanks">{move || if answer.with(|answer| answer.voted) { chat.t().thanks_feedback } else { "" }}</span>
             </div>
             // "Source: " is drawn by CSS from `--source` (a fixed string of i18n.rs, never the
             // answer's text), so each item's text is the source's title alone.
             <ul
                     class="citations"
-                    hidden=move || citations.with(Vec::is_empty)
+                    hidden=move || answer.with(|answer| answer.citations.is_empty())
                     aria-label=tr(chat, |t| t.sources)
                     style=move || ["--source:\"", chat.t().source, "\""].concat()
                 >
-                    {move || citations.get().into_iter().map(|c| view! { <li title=c.snippet>{c.title}</li> }).collect_view()}
+                    {move || answer.with(|answer| answer.citations.clone()).into_iter().map(|c| view! { <li title=c.snippet>{c.title}</li> }).collect_view()}
             </ul>
         </li>
     }
@@ -1369,7 +1380,7 @@ fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'s
     // An inline SVG rather than an emoji: host pages and systems without an emoji font drew the
     // emoji as empty boxes. "Down" is the same hand turned over.
     let turn = if thumbs == "down" { "rotate(180 12 12)" } else { "" };
-    let vote = line.vote;
+    let answer = line.answer;
     let line = line.clone();
     let label = tr(chat, label);
     view! {
@@ -1378,8 +1389,8 @@ fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'s
             type="button"
             aria-label=label
             title=label
-            aria-pressed=move || (vote.get() == Some(thumbs)).to_string()
-            aria-disabled=move || vote.with(Option::is_some).to_string()
+            aria-pressed=move || if answer.with(|answer| answer.vote == Some(thumbs)) { "true" } else { "false" }
+            aria-disabled=move || if answer.with(|answer| answer.vote.is_some()) { "true" } else { "false" }
             on:click=move |_| chat.rate(&line, thumbs)
         >
             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
