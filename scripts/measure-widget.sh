@@ -20,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SITE_DIR="${PARLOR_SITE_DIR:-$ROOT/target/site}"
 WIDGET_DIR="${PARLOR_WIDGET_DIR:-$ROOT/target/widget-site}/w"
 LOADER_BUDGET=3000
-TOTAL_BUDGET=142000
+TOTAL_BUDGET=137000
 GOAL=120000
 
 parts=(

@@ -1347,7 +1347,7 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
     view! {
         <li class="line bot" class:failed=move || is(Status::Failed) class:stopped=move || is(Status::Stopped)>
             <span class="typing" role="img" hidden=move || !is(Status::Waiting) aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></span>
-            <div class="text" hidden=move || is(Status::Waiting)>{move || answer.with(|answer| render::answer(&answer.text))}</div>
+            <div class="text" hidden=move || is(Status::Waiting) use:answer_text=answer></div>
             <p class="note" hidden=move || !is(Status::Stopped)>{tr(chat, |t| t.stopped)}</p>
             {move || answer.with(|answer| answer.error.clone()).map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> })}
             <button class="retry" type="button" hidden=move || !is(Status::Failed) disabled=move || chat.busy.get() on:click=retry>{tr(chat, |t| t.retry)}</button>
@@ -1371,6 +1371,11 @@ fn LineView(line: Line, chat: Chat) -> impl IntoView {
         </li>
     }
     .into_any()
+}
+
+/// Keeps an answer's element showing its text, built from Markdown (`render.rs`), as it streams.
+fn answer_text(element: web_sys::Element, answer: RwSignal<Answer>) {
+    Effect::new(move |_| answer.with(|answer| render::answer_into(&element, &answer.text)));
 }
 
 /// A feedback button under an answer: a toggle that is pressed once chosen. Once either is
