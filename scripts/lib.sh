@@ -124,7 +124,7 @@ ensure_widget_toolchain() {
     --target wasm32-unknown-unknown --component rust-src
 }
 
-# The flags of the widget's nightly build, also used by scripts/measure-widget-levers.sh:
+# The flags of the widget's nightly build (BENCHMARKS.md, "Widget weight", measured them one by one):
 # std and panic_abort rebuilt with the workspace's `wasm-release` profile and std's
 # `optimize_for_size` feature; panics abort at once without formatting a message; `{:?}` prints
 # nothing and panics carry no file and line (the widget never shows either to anyone).
