@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::{Notify, watch};
 
-use crate::db::{Db, Listing, Page, newest_first};
+use crate::db::{Db, Listing, Page, fold_case, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
 use crate::webhooks::{self, events};
@@ -206,7 +206,7 @@ pub async fn inbox(
     let pattern = if search.is_empty() {
         String::new()
     } else {
-        let escaped = search.to_lowercase().replace('!', "!!").replace('%', "!%").replace('_', "!_");
+        let escaped = fold_case(search).replace('!', "!!").replace('%', "!%").replace('_', "!_");
         format!("%{escaped}%")
     };
     // Before the first page: a group before every real one.
@@ -219,7 +219,7 @@ pub async fn inbox(
            AND ($2 = '' OR c.chatbot_id = $2)
            AND ($3 = '' OR c.status = $3)
            AND ($4 = '' OR EXISTS (SELECT 1 FROM messages v WHERE v.conversation_id = c.id AND v.role = 'user'
-                                   AND LOWER(v.content) LIKE $4 ESCAPE '!'))
+                                   AND v.search_text LIKE $4 ESCAPE '!'))
            AND ({INBOX_GROUP} > $5
                 OR ({INBOX_GROUP} = $5 AND (c.updated_at < $6 OR (c.updated_at = $6 AND c.id < $7))))
          ORDER BY {INBOX_GROUP}, c.updated_at DESC, c.id DESC

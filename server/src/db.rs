@@ -166,10 +166,35 @@ impl Db {
         }
     }
 
-    /// Applies the embedded migrations that are not applied yet.
+    /// Applies the embedded migrations that are not applied yet, then fills what a migration made
+    /// room for but only Rust can compute.
     pub async fn migrate(&self) -> Result<()> {
         self.backend.migrator().run(&self.pool).await?;
-        Ok(())
+        self.fill_search_text().await
+    }
+
+    /// Migration 0017: the case-folded copy of the visitors' messages written before it, in
+    /// batches. Idempotent, so several processes starting at once may each run it.
+    async fn fill_search_text(&self) -> Result<()> {
+        loop {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT id, content FROM messages WHERE role = 'user' AND search_text IS NULL LIMIT 500",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.begin().await?;
+            for (id, content) in rows {
+                sqlx::query("UPDATE messages SET search_text = $1 WHERE id = $2")
+                    .bind(fold_case(&content))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
     }
 
     /// Whether the database answers and every embedded migration has been applied.
@@ -338,6 +363,13 @@ where
     };
     let next_cursor = finish_page(&mut items, limit, id_of);
     Ok(Page { items, next_cursor })
+}
+
+/// Text folded for a case-insensitive search, the same way on both databases: Rust's Unicode
+/// lowercasing, where SQLite's `LOWER()` folds only ASCII and PostgreSQL's follows the database's
+/// locale. The stored copy (`messages.search_text`) and the search pattern both go through it.
+pub fn fold_case(text: &str) -> String {
+    text.to_lowercase()
 }
 
 /// Finishes a page fetched with one row more than `limit`: drops the extra row and returns the

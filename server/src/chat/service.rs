@@ -15,7 +15,7 @@ use super::models::Models;
 use super::stream::{self, LiveAnswer, StreamHub};
 use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens};
 use crate::chatbots::Chatbot;
-use crate::db::Db;
+use crate::db::{Db, fold_case};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
 use crate::knowledge;
@@ -216,8 +216,9 @@ impl ChatService {
         let message_id = new_id("msg");
         // The question and its (empty, streaming) answer in one statement.
         sqlx::query(
-            "INSERT INTO messages (id, conversation_id, seq, role, content, status, finish_reason, created_at, heartbeat_at)
-             VALUES ($1, $2, $3, $4, $5, 'complete', NULL, $6, $6), ($7, $2, $8, $9, '', $10, $11, $6, $6)",
+            "INSERT INTO messages (id, conversation_id, seq, role, content, status, finish_reason, created_at, heartbeat_at,
+                                   search_text)
+             VALUES ($1, $2, $3, $4, $5, 'complete', NULL, $6, $6, $12), ($7, $2, $8, $9, '', $10, $11, $6, $6, NULL)",
         )
         .bind(&user_message_id)
         .bind(&conversation_id)
@@ -230,6 +231,7 @@ impl ChatService {
         .bind(Role::Assistant.as_str())
         .bind(if handed_over { "complete" } else { "streaming" })
         .bind(handed_over.then_some(HANDOFF))
+        .bind(fold_case(&input.message))
         .execute(&mut *tx)
         .await
         .map_err(conflict_on_unique)?;

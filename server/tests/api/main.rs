@@ -25,6 +25,7 @@ mod knowledge_upload;
 mod leads;
 mod lifecycle;
 mod limits;
+mod migrations;
 mod openapi;
 mod portal_chatbots;
 mod portal_dashboard;

@@ -147,6 +147,20 @@ on_both_backends! {
         assert_eq!(app.count("SELECT COUNT(*) FROM messages WHERE role = 'admin' AND conversation_id = $1", &conversation).await, 0);
     }
 
+    async fn the_inbox_search_folds_case_beyond_ascii_the_same_on_both_databases(app) {
+        let cookie = sign_up(&app, "agent@example.com").await;
+        let bot = create_in_portal(&app, &cookie, "Support").await["id"].as_str().unwrap().to_owned();
+        let cafe = widget_chat(&app, &bot, "Is the CAFÉ ÜBER the bridge open?", None).await["conversation_id"].as_str().unwrap().to_owned();
+        let order = widget_chat(&app, &bot, "Where is my order?", None).await["conversation_id"].as_str().unwrap().to_owned();
+        for (query, expected) in [("café", &cafe), ("CAFÉ", &cafe), ("Über", &cafe), ("ORDER", &order)] {
+            let found: Vec<Value> = call(&app, "list_inbox", &[("q", query)], &cookie).await.json().await.unwrap();
+            let ids: Vec<&str> = found.iter().map(|item| item["conversation"]["id"].as_str().unwrap()).collect();
+            assert_eq!(ids, [expected.as_str()], "searching {query:?}");
+        }
+        let none: Vec<Value> = call(&app, "list_inbox", &[("q", "çafe")], &cookie).await.json().await.unwrap();
+        assert!(none.is_empty());
+    }
+
     async fn the_inbox_lists_escalated_conversations_first_and_an_agents_reply_is_stored_as_an_admin_message(app) {
         let cookie = sign_up(&app, "agent@example.com").await;
         let bot = create_in_portal(&app, &cookie, "Support").await["id"].as_str().unwrap().to_owned();
