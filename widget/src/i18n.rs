@@ -14,6 +14,18 @@ pub enum Lang {
 }
 
 impl Lang {
+    const ALL: [Lang; 6] = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::Pt, Lang::Ja];
+
+    /// The language's number, as the widget's signal holds it (`Chat::lang`).
+    pub fn index(self) -> u32 {
+        self as u32
+    }
+
+    /// The language of [`Lang::index`]'s number; English for any other.
+    pub fn from_index(index: u32) -> Lang {
+        Lang::ALL.get(index as usize).copied().unwrap_or(Lang::En)
+    }
+
     /// The language of a tag such as `de`, `fr-CA` or `pt_BR`, if the widget speaks it.
     pub fn parse(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
