@@ -25,7 +25,7 @@ async fn served_document(app: &TestApp) -> Value {
     response.json().await.unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_served_document_equals_the_committed_snapshot() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let document = served_document(&app).await;
@@ -44,7 +44,7 @@ async fn the_served_document_equals_the_committed_snapshot() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_needs_no_key_and_is_open_to_every_origin() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let response =
@@ -82,7 +82,7 @@ fn operations(document: &Value) -> Vec<(String, &'static str, &Value)> {
     found
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_is_openapi_3_1_and_every_reference_resolves() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let document = served_document(&app).await;
@@ -169,7 +169,7 @@ fn path_parameters(path: &str) -> BTreeSet<String> {
     path.split('{').skip(1).filter_map(|part| part.split('}').next()).map(str::to_owned).collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_of_the_route_table_is_in_the_document_with_every_method() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let document = served_document(&app).await;

@@ -34,7 +34,7 @@ fn pre_with_testid(html: &str, testid: &str) -> String {
         .replace("&amp;", "&")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_docs_section_or_portal_page_answers_404_with_a_page_to_read() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     for path in ["/docs/no-such-section", "/no-such-page"] {
@@ -45,7 +45,7 @@ async fn an_unknown_docs_section_or_portal_page_answers_404_with_a_page_to_read(
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_shows_every_operation_of_the_openapi_document() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let html = page(&app, "/docs/reference", None).await;
@@ -77,7 +77,7 @@ async fn the_reference_shows_every_operation_of_the_openapi_document() {
     assert!(html.contains("YOUR_API_KEY"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhooks_guide_lists_every_event_and_a_signed_example() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let html = page(&app, "/docs/webhooks", None).await;
@@ -96,7 +96,7 @@ fn other_plans(config: &mut parlor_server::Config) {
     config.plans = "starter=30/5/1000,scale=600/60/unlimited".to_owned();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rate_limit_table_shows_the_plans_the_server_was_configured_with() {
     let app = spawn_app_with(Backend::Sqlite, other_plans).await.unwrap();
     let html = page(&app, "/docs/rate-limits", None).await;
@@ -112,7 +112,7 @@ async fn the_rate_limit_table_shows_the_plans_the_server_was_configured_with() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_errors_guide_lists_every_code_and_the_auth_guide_every_scope() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let html = page(&app, "/docs/errors", None).await;
@@ -128,7 +128,7 @@ async fn the_errors_guide_lists_every_code_and_the_auth_guide_every_scope() {
     assert!(html.contains("next_cursor") && html.contains("cursor=NEXT_CURSOR"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_changelog_page_shows_every_version_and_section_of_changelog_md() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let html = page(&app, "/changelog", None).await;
@@ -192,7 +192,7 @@ async fn send(app: &TestApp, call: &docs::Call, expected: u16) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_loads_the_portals_wasm_exactly_when_it_has_islands_to_hydrate() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let cookie = app.portal_sign_up("pages@example.com").await;
@@ -235,7 +235,7 @@ async fn a_page_loads_the_portals_wasm_exactly_when_it_has_islands_to_hydrate() 
     assert!(text_pages >= 6, "the home page, dashboard, changelog and docs load no WASM");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_pages_are_sent_compressed_to_a_browser_that_accepts_it() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let plain = app.client.get(app.url("/docs/reference")).send().await.unwrap();
@@ -251,7 +251,7 @@ async fn portal_pages_are_sent_compressed_to_a_browser_that_accepts_it() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_sends_an_islands_forms_inert_so_nothing_is_typed_before_they_can_keep_it() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let cookie = app.portal_sign_up("inert@example.com").await;
