@@ -15,7 +15,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::nav::TopBar;
-use crate::pages::webhooks::{WebhookPage, WebhooksPage};
+use crate::pages::webhook::WebhookPage;
+use crate::pages::webhooks::WebhooksPage;
 use crate::pages::{changelog::ChangelogPage, docs::DocsPage, widget_sdk::WidgetSdkPage};
 use crate::pages::{chatbot::ChatbotPage, chatbots::ChatbotsPage, inbox::InboxPage};
 use crate::pages::{
