@@ -9,35 +9,22 @@ pub mod api;
 pub mod components;
 pub mod pages;
 
+pub use api::server_info::{GetServerInfo, ServerInfo, get_server_info};
+
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::nav::TopBar;
-use crate::pages::webhooks::{WebhookPage, WebhooksPage};
+use crate::pages::webhook::WebhookPage;
+use crate::pages::webhooks::WebhooksPage;
 use crate::pages::{changelog::ChangelogPage, docs::DocsPage, widget_sdk::WidgetSdkPage};
 use crate::pages::{chatbot::ChatbotPage, chatbots::ChatbotsPage, inbox::InboxPage};
 use crate::pages::{
     dashboard::DashboardPage, home::HomePage, invite::InvitePage, keys::KeysPage, knowledge::KnowledgePage,
     not_found::NotFound, sign_in::SignInPage, sign_up::SignUpPage, team::TeamPage, usage::UsagePage,
 };
-
-/// Facts about the running server that the portal shows; the server provides them as context.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ServerInfo {
-    pub version: String,
-    pub storage: String,
-    pub api_base: String,
-    /// The base URL browsers use to reach the server, for snippets.
-    pub public_url: String,
-}
-
-/// Reads the [`ServerInfo`] that the server put in the request's context.
-#[server(prefix = "/portal/fn", endpoint = "server_info")]
-pub async fn get_server_info() -> Result<ServerInfo, ServerFnError> {
-    use_context::<ServerInfo>().ok_or_else(|| ServerFnError::new("server info is not available"))
-}
 
 /// The HTML document around the app, rendered on the server only.
 ///

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod chatbots;
 pub mod cli;
 pub mod config;
+pub mod contacts;
 pub mod conversations;
 pub mod db;
 pub mod demo;

@@ -12,6 +12,7 @@ pub mod docs;
 pub mod inbox;
 pub mod keys;
 pub mod knowledge;
+pub mod server_info;
 pub mod usage;
 pub mod webhooks;
 

@@ -7,9 +7,9 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::PortalError;
 use crate::api::chatbots::{DeleteChatbot, UpdateChatbot, get_chatbot};
+use crate::api::server_info::get_server_info;
 use crate::components::copy::CopyButton;
 use crate::components::{action_error, confirm, error_view, go};
-use crate::get_server_info;
 use parlor_protocol::wire::{self, Chatbot};
 
 /// The tag that embeds a chatbot's widget in a page.

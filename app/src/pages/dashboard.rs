@@ -10,9 +10,9 @@ use leptos_router::hooks::use_query_map;
 use crate::api::PortalError;
 use crate::api::account::current_viewer;
 use crate::api::dashboard::{DEFAULT_DAYS, DashboardReport, PERIODS, Series, get_dashboard};
+use crate::api::server_info::get_server_info;
 use crate::components::chart::{Bar, BarChart};
 use crate::components::error_view;
-use crate::get_server_info;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

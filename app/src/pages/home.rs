@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::get_server_info;
+use crate::api::server_info::get_server_info;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

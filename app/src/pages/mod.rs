@@ -15,5 +15,6 @@ pub mod sign_in;
 pub mod sign_up;
 pub mod team;
 pub mod usage;
+pub mod webhook;
 pub mod webhooks;
 pub mod widget_sdk;

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::api::PortalError;
 use crate::api::account::current_viewer;
 use crate::api::chatbots::list_chatbots;
+use crate::api::server_info::get_server_info;
 use crate::components::copy::{CopyButton, CopyCodeButton};
 use crate::components::error_view;
-use crate::get_server_info;
 use parlor_protocol::wire::Chatbot;
 
 /// The chatbot id the snippet shows until a chatbot is chosen.

@@ -4,13 +4,14 @@
 //! - `mod.rs`: sources and chunks in the database, each change recorded for the search index.
 //! - [`index`]: the per-process tantivy BM25 index, a derived view that catches up from the
 //!   database.
-//! - [`jobs`]: the job table, its leases and the worker that fetches and crawls.
+//! - [`jobs`]: the job table, its leases and the worker that fetches and crawls (its crawl loop
+//!   in `jobs/crawl_loop.rs`).
 //! - [`crawl`]: robots.txt, sitemaps, links and polite fetching through the SSRF guard.
 //! - [`documents`]: turning an extracted document (`crate::ingest`) into a source's chunks,
 //!   replaced atomically and skipped when the content hash is unchanged.
 //! - [`embed`]: the `Embedder` trait and the OpenAI-compatible embeddings client.
-//! - [`vectors`]: chunk vectors in the database, computed for new chunks, and the in-memory
-//!   vector set that hybrid retrieval searches.
+//! - [`vectors`]: chunk vectors in the database, computed for new chunks by the background
+//!   embedding loop, and the in-memory vector set that hybrid retrieval searches.
 //! - [`eval`]: recall@k and MRR of retrieval over a set of questions with known answers.
 
 pub mod crawl;

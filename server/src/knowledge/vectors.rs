@@ -10,8 +10,11 @@
 //! whose text is unchanged keeps its vector through a re-fetch.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 
 use super::embed::Embedder;
 use super::record_change;
@@ -332,6 +335,57 @@ async fn known_vectors(
         }
     }
     Ok(known)
+}
+
+/// Embeds chunks without vectors whenever `knowledge_changes` moved (and at start), until
+/// `stop`. While the embeddings API fails, passes back off from 1 s to 5 minutes.
+pub(super) async fn embed_loop(db: Db, embedder: Arc<dyn Embedder>, batch: usize, mut stop: watch::Receiver<bool>) {
+    let mut seen: Option<i64> = None;
+    let mut failures: u32 = 0;
+    let mut retry_at: Option<Instant> = None;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let latest: std::result::Result<i64, sqlx::Error> =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM knowledge_changes").fetch_one(db.pool()).await;
+        let due = retry_at.is_some_and(|at| at <= Instant::now());
+        let pause = match latest {
+            Ok(latest) if (seen != Some(latest) && retry_at.is_none()) || due => {
+                match embed_pending(&db, embedder.as_ref(), batch * 4).await {
+                    Ok(done) => {
+                        failures = 0;
+                        retry_at = None;
+                        if done.stored > 0 {
+                            tracing::debug!(stored = done.stored, "embedded knowledge chunks");
+                        }
+                        if done.more {
+                            continue;
+                        }
+                        seen = Some(latest);
+                        Duration::from_millis(500)
+                    }
+                    Err(err) => {
+                        failures = failures.saturating_add(1);
+                        let delay = Duration::from_secs(1u64 << failures.min(8)).min(Duration::from_secs(300));
+                        retry_at = Some(Instant::now() + delay);
+                        seen = Some(latest);
+                        tracing::warn!(error = ?err, retry_in_ms = delay.as_millis(), "could not embed knowledge chunks; BM25 still answers");
+                        Duration::from_millis(500)
+                    }
+                }
+            }
+            Ok(_) => Duration::from_millis(500),
+            Err(err) => {
+                tracing::warn!(error = ?err, "could not read knowledge changes for embedding");
+                Duration::from_secs(2)
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => break,
+        }
+    }
 }
 
 #[cfg(test)]
