@@ -161,7 +161,7 @@ pub fn build(state: AppState) -> Router {
         .merge(portal_upload)
         .route("/portal/widget-preview", get(portal::preview::get_widget_preview))
         .merge(portal_events)
-        .merge(portal::routes(&state))
+        .merge(portal::routes(&state, openapi::document))
         .layer(middleware::map_response(json_method_not_allowed))
         .layer(middleware::map_response(withhold_cors_from_refused_origins))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

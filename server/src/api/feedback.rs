@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use parlor_protocol::wire;
 
 use super::chatbots::ListParams;
@@ -15,6 +15,7 @@ use crate::feedback::{self, Feedback, NewFeedback};
 use crate::ids::rfc3339;
 use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::origin::PublicChatbot;
 
 /// The API shape of feedback.
 pub fn feedback_json(feedback: &Feedback) -> wire::Feedback {
@@ -54,12 +55,9 @@ pub fn feedback_json(feedback: &Feedback) -> wire::Feedback {
 )]
 pub async fn create_widget_feedback(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
+    PublicChatbot(chatbot): PublicChatbot,
     AppJson(body): AppJson<wire::CreateFeedback>,
 ) -> Result<(StatusCode, Json<wire::Feedback>), Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    super::widget::check_origin(&chatbot.settings(), &headers)?;
     let new = NewFeedback::parse(
         body.conversation_id,
         body.message_id,

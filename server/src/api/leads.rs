@@ -22,6 +22,7 @@ use crate::keys::Scope;
 use crate::leads::{self, Attributes, Contact, ContactDetails, ContactPatch, Lead, MAX_IMPORT_ROWS, NewLead};
 use crate::spreadsheet;
 use crate::state::AppState;
+use crate::web::origin::PublicChatbot;
 
 /// The API shape of a lead.
 pub fn lead_json(lead: &Lead) -> wire::Lead {
@@ -87,12 +88,9 @@ fn page<T, U>(items: &[T], next_cursor: Option<String>, shape: impl Fn(&T) -> U)
 )]
 pub async fn create_widget_lead(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
+    PublicChatbot(chatbot): PublicChatbot,
     AppJson(body): AppJson<wire::CreateLead>,
 ) -> Result<(StatusCode, Json<wire::Lead>), Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    super::widget::check_origin(&chatbot.settings(), &headers)?;
     let new =
         NewLead::parse(body.conversation_id, body.name.as_deref(), &body.email, body.phone.as_deref(), body.fields)?;
     let lead = leads::submit_lead(&state.db, &chatbot, new).await?;

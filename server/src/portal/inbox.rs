@@ -16,12 +16,13 @@ use parlor_protocol::wire::{Conversation, StoredMessage};
 use super::account::signed_in;
 use super::portal_error;
 use crate::accounts;
-use crate::api::conversations::{conversation_json, message_json};
 use crate::chatbots;
 use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, Status, Updates};
 use crate::db::Db;
 use crate::ids::rfc3339;
 use crate::state::AppState;
+use crate::web::present::{conversation_json, message_json};
+use crate::web::sse::sse;
 
 /// How often an open inbox's stream looks for changes made by other processes (this process's
 /// replies, escalations and ends wake it at once).
@@ -148,7 +149,7 @@ pub async fn follow_inbox(State(state): State<AppState>, request: Request) -> Re
         Err(err) => return err.into_response(),
     };
     let live = LiveInbox { db: state.db.clone(), updates: state.updates.clone(), token, version };
-    crate::api::chat::sse(futures::stream::unfold(live, LiveInbox::next))
+    sse(futures::stream::unfold(live, LiveInbox::next))
 }
 
 /// The state of one open inbox's stream.

@@ -11,15 +11,14 @@ use parlor_protocol::wire::KnowledgeSource;
 
 use super::account::signed_in;
 use super::portal_error;
-use crate::api::knowledge::{
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, learn_file, limit_uploads, queue_fetch, source_json,
-};
 use crate::chatbots;
 use crate::error::Error;
 use crate::ingest::Format;
 use crate::knowledge::jobs::JobParams;
 use crate::knowledge::{self, NewSource};
 use crate::state::AppState;
+use crate::web::actions::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, learn_file, limit_uploads, queue_fetch};
+use crate::web::present::source_json;
 
 pub struct Knowledge {
     state: AppState,
