@@ -13,6 +13,7 @@ use crate::conversations::{self, Conversation, EndReason};
 use crate::error::Error;
 use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::actions;
 use crate::web::present::{conversation_json, message_json};
 
 /// List a chatbot's conversations
@@ -108,10 +109,7 @@ pub async fn end_conversation(
 ) -> Result<Json<wire::Conversation>, Error> {
     caller.require(Scope::ConversationsWrite)?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
-    if conversations::end(&state.db, &conversation, EndReason::Agent).await? {
-        state.webhooks.signal().notify();
-        state.updates.notify();
-    }
+    actions::end_conversation(&state, &conversation, EndReason::Agent).await?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
     Ok(Json(conversation_json(&conversation)))
 }
@@ -140,9 +138,7 @@ pub async fn reply_to_conversation(
 ) -> Result<(StatusCode, Json<wire::StoredMessage>), Error> {
     caller.require(Scope::ConversationsWrite)?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
-    let message = conversations::admin_reply(&state.db, &conversation, &body.message).await?;
-    state.webhooks.signal().notify();
-    state.updates.notify();
+    let message = actions::reply_as_agent(&state, &conversation, &body.message).await?;
     Ok((StatusCode::CREATED, Json(message_json(message))))
 }
 

@@ -19,7 +19,8 @@ use crate::knowledge::jobs::JobParams;
 use crate::knowledge::{self, NewSource};
 use crate::state::AppState;
 use crate::web::actions::{
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, learn_file, limit_uploads, queue_fetch, refresh_source, unsupported,
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, add_source, learn_file, limit_uploads, queue_fetch, refresh_source,
+    unsupported,
 };
 use crate::web::present::source_json;
 
@@ -85,8 +86,7 @@ pub async fn create_knowledge(
         }
         other => return Err(Error::Validation(format!("type must be qa, text, url or document, not {other:?}"))),
     };
-    let source = knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await?;
-    state.webhooks.signal().notify();
+    let source = add_source(&state, &chatbot, new).await?;
     tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, "knowledge added");
     Ok((StatusCode::CREATED, Json(source_json(&source))))
 }

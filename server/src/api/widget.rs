@@ -21,6 +21,7 @@ use crate::error::Error;
 use crate::identity;
 use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::actions;
 use crate::web::origin::PublicChatbot;
 use crate::web::present::message_json;
 use crate::web::sse::{ResumeParams, json_event, resume_point, sse};
@@ -179,10 +180,7 @@ pub async fn escalate_widget_conversation(
         return Err(Error::Validation("reason must be at most 200 characters".into()));
     }
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
-    if conversations::escalate(&state.db, &conversation, &reason).await? {
-        state.webhooks.signal().notify();
-        state.updates.notify();
-    }
+    actions::escalate_conversation(&state, &conversation, &reason).await?;
     Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "escalated".into() }))
 }
 
@@ -203,10 +201,7 @@ pub async fn end_widget_conversation(
     PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Json<wire::ConversationStatus>, Error> {
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
-    if conversations::end(&state.db, &conversation, EndReason::Visitor).await? {
-        state.webhooks.signal().notify();
-        state.updates.notify();
-    }
+    actions::end_conversation(&state, &conversation, EndReason::Visitor).await?;
     Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "ended".into() }))
 }
 
@@ -391,9 +386,7 @@ pub async fn identify_widget_visitor(
         let conversation = visitor_conversation(&state, &chatbot.id, conversation_id, &body.visitor_id).await?;
         identity::attach(&state.db, &conversation, &person, verified).await?;
     }
-    if identity::attach_contact(&state.db, &chatbot.workspace_id, &person, verified).await? {
-        state.webhooks.signal().notify();
-    }
+    actions::attach_contact(&state, &chatbot.workspace_id, &person, verified).await?;
     Ok(Json(wire::Identified { id: person.user_id, verified }))
 }
 

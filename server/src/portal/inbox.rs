@@ -21,6 +21,7 @@ use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, Status, U
 use crate::db::Db;
 use crate::ids::rfc3339;
 use crate::state::AppState;
+use crate::web::actions;
 use crate::web::present::{conversation_json, message_json};
 use crate::web::sse::sse;
 
@@ -108,9 +109,7 @@ impl InboxBackend for Inbox {
 
     async fn reply(&self, req: &RequestInfo, id: String, message: String) -> Result<StoredMessage, PortalError> {
         let conversation = self.conversation(req, &id).await?;
-        let stored = conversations::admin_reply(&self.state.db, &conversation, &message).await.map_err(portal_error)?;
-        self.state.webhooks.signal().notify();
-        self.state.updates.notify();
+        let stored = actions::reply_as_agent(&self.state, &conversation, &message).await.map_err(portal_error)?;
         tracing::info!(conversation_id = %conversation.id, message_id = %stored.id, "agent replied in the portal");
         Ok(message_json(stored))
     }
@@ -124,10 +123,7 @@ impl InboxBackend for Inbox {
         let (viewer, _) = signed_in(&self.state.db, req).await?;
         let conversation =
             conversations::get_conversation(&self.state.db, &viewer.workspace_id, &id).await.map_err(portal_error)?;
-        if conversations::end(&self.state.db, &conversation, EndReason::Agent).await.map_err(portal_error)? {
-            self.state.webhooks.signal().notify();
-            self.state.updates.notify();
-        }
+        actions::end_conversation(&self.state, &conversation, EndReason::Agent).await.map_err(portal_error)?;
         let conversation =
             conversations::get_conversation(&self.state.db, &viewer.workspace_id, &id).await.map_err(portal_error)?;
         Ok(conversation_json(&conversation))

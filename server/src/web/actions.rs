@@ -5,11 +5,15 @@
 use parlor_protocol::wire;
 
 use crate::chatbots::{self, Chatbot, ChatbotPatch};
+use crate::conversations::{self, Conversation, EndReason};
 use crate::error::Error;
+use crate::feedback::{self, Feedback, NewFeedback};
+use crate::identity;
 use crate::ingest::{self, ExtractError, Format};
-use crate::knowledge::Source;
 use crate::knowledge::documents::{self, Prepared};
 use crate::knowledge::jobs::{self, JobParams};
+use crate::knowledge::{self, NewSource, Source};
+use crate::leads::{self, Contact, ContactDetails, ContactPatch, ImportOutcome, Lead, NewLead};
 use crate::outbound::{self, OutboundPolicy};
 use crate::ratelimit::{self, Limits};
 use crate::state::AppState;
@@ -207,7 +211,7 @@ pub async fn learn_file(
     };
     let source =
         documents::create_document(&state.db, &chatbot.workspace_id, &chatbot.id, &file_name, &prepared).await?;
-    state.webhooks.signal().notify();
+    event_written(state);
     tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, format = format.as_str(), "document learned");
     Ok(source)
 }
@@ -238,12 +242,115 @@ async fn refuse_file(state: &AppState, chatbot: &Chatbot, file_name: &str, err: 
             )
             .await
             {
-                Ok(_) => state.webhooks.signal().notify(),
+                Ok(_) => event_written(state),
                 Err(err) => return err,
             }
             Error::Validation(reason)
         }
     }
+}
+
+/// Wakes the webhook dispatcher, for an action that wrote a webhook event.
+fn event_written(state: &AppState) {
+    state.webhooks.signal().notify();
+}
+
+/// Wakes the webhook dispatcher and the live streams (the visitor's widget and open inboxes),
+/// for an action that changed a conversation.
+fn conversation_changed(state: &AppState) {
+    state.webhooks.signal().notify();
+    state.updates.notify();
+}
+
+/// Adds a Q&A pair or a text to the chatbot's knowledge, searchable at once.
+pub async fn add_source(state: &AppState, chatbot: &Chatbot, new: NewSource) -> Result<Source, Error> {
+    let source = knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await?;
+    event_written(state);
+    Ok(source)
+}
+
+/// Hands the conversation to a person (`conversation.escalated`, once).
+pub async fn escalate_conversation(state: &AppState, conversation: &Conversation, reason: &str) -> Result<(), Error> {
+    if conversations::escalate(&state.db, conversation, reason).await? {
+        conversation_changed(state);
+    }
+    Ok(())
+}
+
+/// Ends the conversation (`conversation.ended`, once).
+pub async fn end_conversation(state: &AppState, conversation: &Conversation, reason: EndReason) -> Result<(), Error> {
+    if conversations::end(&state.db, conversation, reason).await? {
+        conversation_changed(state);
+    }
+    Ok(())
+}
+
+/// Adds a human agent's message to the conversation.
+pub async fn reply_as_agent(
+    state: &AppState,
+    conversation: &Conversation,
+    text: &str,
+) -> Result<conversations::Message, Error> {
+    let message = conversations::admin_reply(&state.db, conversation, text).await?;
+    conversation_changed(state);
+    Ok(message)
+}
+
+/// Makes a verified identity with an email the workspace's contact (or updates it).
+pub async fn attach_contact(
+    state: &AppState,
+    workspace_id: &str,
+    person: &identity::Identity,
+    verified: bool,
+) -> Result<(), Error> {
+    if identity::attach_contact(&state.db, workspace_id, person, verified).await? {
+        event_written(state);
+    }
+    Ok(())
+}
+
+/// Stores a visitor's lead.
+pub async fn submit_lead(state: &AppState, chatbot: &Chatbot, new: NewLead) -> Result<Lead, Error> {
+    let lead = leads::submit_lead(&state.db, chatbot, new).await?;
+    event_written(state);
+    Ok(lead)
+}
+
+/// Stores a visitor's feedback on an answer or a conversation.
+pub async fn submit_feedback(state: &AppState, chatbot: &Chatbot, new: NewFeedback) -> Result<Feedback, Error> {
+    let feedback = feedback::create_feedback(&state.db, chatbot, new).await?;
+    event_written(state);
+    Ok(feedback)
+}
+
+/// Adds a contact to the workspace.
+pub async fn create_contact(state: &AppState, workspace_id: &str, details: &ContactDetails) -> Result<Contact, Error> {
+    let contact = leads::create_contact(&state.db, workspace_id, details).await?;
+    event_written(state);
+    Ok(contact)
+}
+
+/// Changes a contact's details.
+pub async fn update_contact(
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+    patch: &ContactPatch,
+) -> Result<Contact, Error> {
+    let contact = leads::update_contact(&state.db, workspace_id, id, patch).await?;
+    event_written(state);
+    Ok(contact)
+}
+
+/// Creates or updates one contact per row, matched by email.
+pub async fn import_contacts(
+    state: &AppState,
+    workspace_id: &str,
+    rows: &[(u64, ContactDetails)],
+) -> Result<ImportOutcome, Error> {
+    let outcome = leads::import_contacts(&state.db, workspace_id, rows).await?;
+    event_written(state);
+    Ok(outcome)
 }
 
 #[cfg(test)]
