@@ -56,9 +56,10 @@ pub fn feedback_json(feedback: &Feedback) -> wire::Feedback {
 )]
 pub async fn create_widget_feedback(
     State(state): State<AppState>,
-    PublicChatbot(chatbot): PublicChatbot,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::CreateFeedback>,
 ) -> Result<(StatusCode, Json<wire::Feedback>), Error> {
+    let PublicChatbot(chatbot) = chatbot?;
     let new = NewFeedback::parse(
         body.conversation_id,
         body.message_id,

@@ -89,9 +89,10 @@ fn page<T, U>(items: &[T], next_cursor: Option<String>, shape: impl Fn(&T) -> U)
 )]
 pub async fn create_widget_lead(
     State(state): State<AppState>,
-    PublicChatbot(chatbot): PublicChatbot,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::CreateLead>,
 ) -> Result<(StatusCode, Json<wire::Lead>), Error> {
+    let PublicChatbot(chatbot) = chatbot?;
     let new =
         NewLead::parse(body.conversation_id, body.name.as_deref(), &body.email, body.phone.as_deref(), body.fields)?;
     let lead = actions::submit_lead(&state, &chatbot, new).await?;

@@ -100,9 +100,10 @@ pub async fn get_widget_config(PublicChatbot(chatbot): PublicChatbot) -> Result<
 )]
 pub async fn send_widget_message(
     State(state): State<AppState>,
-    PublicChatbot(chatbot): PublicChatbot,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::ChatRequest>,
 ) -> Result<Response, Error> {
+    let PublicChatbot(chatbot) = chatbot?;
     answer(&state, &chatbot, body, None).await
 }
 
@@ -171,9 +172,10 @@ pub async fn stop_widget_reply(
 pub async fn escalate_widget_conversation(
     State(state): State<AppState>,
     AppPath((_, conversation_id)): AppPath<(String, String)>,
-    PublicChatbot(chatbot): PublicChatbot,
+    chatbot: Result<PublicChatbot, Error>,
     body: Bytes,
 ) -> Result<Json<wire::ConversationStatus>, Error> {
+    let PublicChatbot(chatbot) = chatbot?;
     let options: wire::Escalate = optional_json(&body)?;
     let reason = options.reason.unwrap_or_else(|| "visitor_request".into());
     if reason.chars().count() > 200 {
@@ -376,9 +378,10 @@ pub async fn list_widget_messages(
 )]
 pub async fn identify_widget_visitor(
     State(state): State<AppState>,
-    PublicChatbot(chatbot): PublicChatbot,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::Identify>,
 ) -> Result<Json<wire::Identified>, Error> {
+    let PublicChatbot(chatbot) = chatbot?;
     let person = identity::Identity::parse(&body.id, body.name.as_deref(), body.email.as_deref())?;
     let verified =
         identity::verify(&state.db, state.chat.models().secrets(), &chatbot.id, &person, body.hash.as_deref()).await?;

@@ -50,6 +50,9 @@ pub fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Erro
 
 /// The chatbot whose public id is the path's `id`, for the widget's endpoints: 404 when there is
 /// none, 403 `ORIGIN_NOT_ALLOWED` when the request's page may not use it ([`check_origin`]).
+///
+/// A handler with a body takes it as `Result<PublicChatbot, Error>` and returns its error after
+/// the body's extractor has run, so that a malformed body is refused first, as it always was.
 #[derive(Debug, Clone)]
 pub struct PublicChatbot(pub Chatbot);
 
