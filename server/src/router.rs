@@ -68,7 +68,7 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/chatbots/{id}/suggestions", get(knowledge::suggest_questions))
         .route(
             "/api/v2/chatbots/{id}/identity-secret",
-            post(widget::rotate_identity_secret).delete(widget::delete_identity_secret),
+            post(chatbots::rotate_identity_secret).delete(chatbots::delete_identity_secret),
         )
         .route("/api/v2/chatbots/{id}/leads", get(leads::list_leads))
         .route("/api/v2/chatbots/{id}/feedback", get(feedback::list_feedback))

@@ -7,19 +7,18 @@ use std::time::Duration;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::response::sse::Event;
 use parlor_protocol::wire;
 
 use super::chat::{CHAT_STREAM_EXAMPLE, answer, sse_response};
-use super::extract::{AppJson, AppPath, AppQuery, Authenticated, optional_json};
+use super::extract::{AppJson, AppPath, AppQuery, optional_json};
 use crate::chatbots::{self, LeadCapture, Settings};
 use crate::conversations::{self, EndReason, Updates};
 use crate::db::Db;
 use crate::error::Error;
 use crate::identity;
-use crate::keys::Scope;
 use crate::state::AppState;
 use crate::web::actions;
 use crate::web::origin::PublicChatbot;
@@ -526,51 +525,4 @@ pub async fn get_widget_frame(
     headers.insert(CONTENT_SECURITY_POLICY, policy);
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     response
-}
-
-/// `POST /api/v2/chatbots/{id}/identity-secret`: makes the chatbot's identity secret, or a new
-/// one in place of the old (which stops verifying at once), and shows it this once. The owner's
-/// server signs visitor ids with it for `Parlor.identify`.
-#[utoipa::path(
-    post,
-    path = "/api/v2/chatbots/{id}/identity-secret",
-    tag = "Chatbots",
-    summary = "Make an identity secret",
-    description = "Makes the chatbot's identity secret, or a new one in place of the old (which stops verifying \
-        at once), and shows it this once. Your server signs visitors' ids with it (hex HMAC-SHA256) for \
-        `Parlor.identify`, so that the widget's identities can be trusted. Needs the `chatbots:write` scope.",
-    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
-    responses((status = 201, description = "The new secret, shown this once.", body = wire::IdentitySecret)),
-)]
-pub async fn rotate_identity_secret(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    AppPath(id): AppPath<String>,
-) -> Result<(StatusCode, Json<wire::IdentitySecret>), Error> {
-    caller.require(Scope::ChatbotsWrite)?;
-    let secret = identity::rotate_secret(&state.db, state.chat.models().secrets(), &caller.workspace_id, &id).await?;
-    tracing::info!(chatbot_id = %id, workspace_id = %caller.workspace_id, "identity secret created");
-    Ok((StatusCode::CREATED, Json(wire::IdentitySecret { object: "identity_secret".into(), chatbot_id: id, secret })))
-}
-
-/// `DELETE /api/v2/chatbots/{id}/identity-secret`: removes the identity secret; hashes are then
-/// refused and identities are kept unverified.
-#[utoipa::path(
-    delete,
-    path = "/api/v2/chatbots/{id}/identity-secret",
-    tag = "Chatbots",
-    summary = "Remove the identity secret",
-    description = "Removes the chatbot's identity secret: hashes are then refused and identities are kept \
-        unverified. Needs the `chatbots:write` scope.",
-    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
-    responses((status = 204, description = "The secret is removed.")),
-)]
-pub async fn delete_identity_secret(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    AppPath(id): AppPath<String>,
-) -> Result<StatusCode, Error> {
-    caller.require(Scope::ChatbotsWrite)?;
-    identity::remove_secret(&state.db, &caller.workspace_id, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
