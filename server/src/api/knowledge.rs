@@ -24,6 +24,7 @@ use crate::web::actions::{
 };
 use crate::web::present::source_json;
 
+/// The most link depth a scrape may ask for.
 const MAX_DEPTH: u32 = 5;
 
 /// `POST /api/knowledge`: adds a Q&A pair or a text (searchable at once, 201), a page to fetch

@@ -18,7 +18,7 @@ use crate::outbound::{self, OutboundPolicy};
 use crate::ratelimit::{self, Limits};
 use crate::state::AppState;
 
-/// Changes the settings an update names, for this handler and the portal alike: the same
+/// Changes the settings an update names, for the API's `update_chatbot` and the portal alike: the same
 /// validation, the SSRF check of a provider URL, and the provider key sealed (an empty key
 /// removes it).
 pub async fn apply_update(
@@ -84,7 +84,7 @@ fn parse_choice<T: serde::de::DeserializeOwned>(
 
 /// Pages a scrape learns from when the request does not say.
 pub const DEFAULT_MAX_PAGES: u32 = 50;
-/// Link depth a scrape follows when the request does not say, and the most it may ask for.
+/// Link depth a scrape follows when the request does not say.
 pub const DEFAULT_MAX_DEPTH: u32 = 2;
 
 /// A limit of `count` requests per `period`, such as `10/5m`.
