@@ -32,6 +32,7 @@ pub mod stats;
 pub mod suggestions;
 pub mod telemetry;
 pub mod usage;
+pub mod web;
 pub mod webhooks;
 pub mod workspaces;
 
@@ -91,7 +92,7 @@ pub async fn run_with_model(
     let models = chat::models::Models::new(model, secrets.clone(), policy.clone());
     let tasks = TaskTracker::new();
     let chat = chat::service::ChatService::new(db.clone(), models, tasks.clone(), prices, signal.clone());
-    api::knowledge::check_limits(&config)?;
+    web::actions::check_limits(&config)?;
     let learner = knowledge::jobs::Worker::new(
         db.clone(),
         &policy,

@@ -68,7 +68,7 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/chatbots/{id}/suggestions", get(knowledge::suggest_questions))
         .route(
             "/api/v2/chatbots/{id}/identity-secret",
-            post(widget::rotate_identity_secret).delete(widget::delete_identity_secret),
+            post(chatbots::rotate_identity_secret).delete(chatbots::delete_identity_secret),
         )
         .route("/api/v2/chatbots/{id}/leads", get(leads::list_leads))
         .route("/api/v2/chatbots/{id}/feedback", get(feedback::list_feedback))
@@ -161,7 +161,7 @@ pub fn build(state: AppState) -> Router {
         .merge(portal_upload)
         .route("/portal/widget-preview", get(portal::preview::get_widget_preview))
         .merge(portal_events)
-        .merge(portal::routes(&state))
+        .merge(portal::routes(&state, openapi::document))
         .layer(middleware::map_response(json_method_not_allowed))
         .layer(middleware::map_response(withhold_cors_from_refused_origins))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

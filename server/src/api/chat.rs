@@ -1,13 +1,10 @@
 //! `POST /api/v2/chatbots/{id}/chat`: a message in, an answer out, as server-sent events or as
 //! one JSON object.
 
-use std::convert::Infallible;
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -22,6 +19,17 @@ use crate::error::Error;
 use crate::ids::now_ms;
 use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::sse::{ResumeParams, json_event, resume_point, sse};
+
+/// An example of the chat answer's event stream, as `curl -N` shows it.
+pub const CHAT_STREAM_EXAMPLE: &str = "event: start\n\
+data: {\"conversation_id\":\"conv_7PqR2sT9uV4wX1yZ3aBc\",\"user_message_id\":\"msg_1bC3dE5fG7hI9jK1lM3n\",\"message_id\":\"msg_9aB3cD5eF7gH1iJ2kL4m\"}\n\n\
+id: 1\nevent: delta\ndata: {\"text\":\"We are open \"}\n\n\
+id: 2\nevent: delta\ndata: {\"text\":\"Monday to Friday, 9am to 6pm.\"}\n\n\
+event: citations\n\
+data: {\"citations\":[{\"entry_id\":\"kn_3cD5eF7gH9iJ1kL3mN5o\",\"title\":\"What are your opening hours?\",\"source_url\":null,\"snippet\":\"We are open Monday to Friday, 9am to 6pm CET.\"}]}\n\n\
+event: done\n\
+data: {\"message_id\":\"msg_9aB3cD5eF7gH1iJ2kL4m\",\"usage\":{\"prompt_tokens\":182,\"completion_tokens\":11,\"total_tokens\":193},\"finish_reason\":\"stop\"}\n\n";
 
 /// Send a chat message
 ///
@@ -57,7 +65,7 @@ use crate::state::AppState;
         status = 200,
         description = "The answer: server-sent events by default, one JSON object with `\"stream\": false`.",
         content(
-            (String = "text/event-stream", example = json!(super::openapi::CHAT_STREAM_EXAMPLE)),
+            (String = "text/event-stream", example = json!(CHAT_STREAM_EXAMPLE)),
             (wire::ChatReply = "application/json"),
         ),
     )),
@@ -102,11 +110,6 @@ fn citations_json(citations: Vec<Citation>) -> Vec<wire::Citation> {
         .collect()
 }
 
-pub(crate) fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
-    // Serialising these plain structs cannot fail; an empty object keeps the stream valid if it did.
-    Event::default().event(name).data(serde_json::to_string(data).unwrap_or_else(|_| "{}".into()))
-}
-
 /// The SSE form: `start`, then `delta` events (with ids counting from 1), `citations`, and a
 /// final `done` or `error`.
 fn event_stream(reply: ReplyStream) -> Response {
@@ -120,7 +123,11 @@ fn event_stream(reply: ReplyStream) -> Response {
 
 /// The answer's events as SSE, after an optional first event. Comments keep idle connections
 /// alive; buffering proxies are told not to buffer.
-fn sse_response(first: Option<Event>, message_id: String, events: BoxStream<'static, ChatEvent>) -> Response {
+pub(crate) fn sse_response(
+    first: Option<Event>,
+    message_id: String,
+    events: BoxStream<'static, ChatEvent>,
+) -> Response {
     let rest = events.map(move |event| match event {
         ChatEvent::Delta { seq, text } => json_event(events::DELTA, &wire::ChatDelta { text }).id(seq.to_string()),
         ChatEvent::Citations(citations) => {
@@ -139,41 +146,6 @@ fn sse_response(first: Option<Event>, message_id: String, events: BoxStream<'sta
         }
     });
     sse(futures::stream::iter(first).chain(rest))
-}
-
-/// Events as an SSE response. Comments keep idle connections alive; buffering proxies are told
-/// not to buffer.
-pub(crate) fn sse(events: impl futures::Stream<Item = Event> + Send + 'static) -> Response {
-    let stream = events.map(Ok::<_, Infallible>);
-    let mut response = Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keep-alive"))
-        .into_response();
-    let headers = response.headers_mut();
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-transform"));
-    response
-}
-
-/// Where a resuming client stands: the `Last-Event-ID` header (what `EventSource` sends) or the
-/// `after` query parameter (for `fetch` clients), 0 for the whole answer.
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ResumeParams {
-    /// The id of the last event received (for clients that cannot send `Last-Event-ID`); 0, the
-    /// default, replays from the start.
-    after: Option<u64>,
-}
-
-pub(crate) fn resume_point(headers: &HeaderMap, params: &ResumeParams) -> Result<u64, Error> {
-    match headers.get("last-event-id") {
-        Some(value) => value
-            .to_str()
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .ok_or_else(|| Error::BadRequest("Last-Event-ID must be the number of the last event received".into())),
-        None => Ok(params.after.unwrap_or(0)),
-    }
 }
 
 /// Resume an answer's stream
@@ -235,30 +207,6 @@ pub async fn stop_chat_reply(
         conversations::get_answer(&state.db, conversations::Owner::Workspace(&caller.workspace_id), &id).await?;
     let stopping = state.chat.stop(&message.id).await?;
     Ok((StatusCode::ACCEPTED, Json(wire::StopReply { message_id: message.id, stopping })))
-}
-
-/// The widget's resume: the same as [`resume_chat_reply`], for a message of the chatbot.
-pub async fn resume_widget_reply(
-    state: &AppState,
-    chatbot_id: &str,
-    message_id: &str,
-    headers: &HeaderMap,
-    params: &ResumeParams,
-) -> Result<Response, Error> {
-    let after = resume_point(headers, params)?;
-    let message = conversations::get_answer(&state.db, conversations::Owner::Chatbot(chatbot_id), message_id).await?;
-    Ok(sse_response(None, message.id.clone(), state.chat.follow(&message.id, after)))
-}
-
-/// The widget's stop, for a message of the chatbot.
-pub async fn stop_widget_reply(
-    state: &AppState,
-    chatbot_id: &str,
-    message_id: &str,
-) -> Result<Json<wire::StopReply>, Error> {
-    let message = conversations::get_answer(&state.db, conversations::Owner::Chatbot(chatbot_id), message_id).await?;
-    let stopping = state.chat.stop(&message.id).await?;
-    Ok(Json(wire::StopReply { message_id: message.id, stopping }))
 }
 
 fn usage_json(usage: crate::chat::service::Usage) -> wire::Usage {

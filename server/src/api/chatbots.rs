@@ -1,4 +1,5 @@
-//! `/api/chatbots` and `/api/v2/chatbots`: create, list and read chatbots.
+//! `/api/chatbots` and `/api/v2/chatbots`: create, list, read, update and delete chatbots, and
+//! make or remove a chatbot's identity secret.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,65 +8,13 @@ use parlor_protocol::wire;
 use serde::Deserialize;
 
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
-use crate::chatbots::{self, Chatbot, ChatbotPatch, NewChatbot, Settings};
+use crate::chatbots::{self, NewChatbot};
 use crate::error::Error;
-use crate::ids::rfc3339;
+use crate::identity;
 use crate::keys::Scope;
 use crate::state::AppState;
-
-/// The API shape of a chatbot.
-pub fn chatbot_json(chatbot: &Chatbot) -> wire::Chatbot {
-    wire::Chatbot {
-        id: chatbot.id.clone(),
-        object: "chatbot".into(),
-        name: chatbot.name.clone(),
-        website: chatbot.website.clone(),
-        welcome_message: chatbot.welcome_message.clone(),
-        settings: settings_json(&chatbot.settings(), chatbot.provider_key.is_some()),
-        created_at: rfc3339(chatbot.created_at),
-        updated_at: rfc3339(chatbot.updated_at),
-    }
-}
-
-/// The name of a settings enum as the API writes it.
-fn name_of(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-/// Reads a settings enum from its API name, naming the field and the choices when it is wrong.
-fn parse_choice<T: serde::de::DeserializeOwned>(
-    field: &str,
-    text: Option<String>,
-    choices: &str,
-) -> Result<Option<T>, Error> {
-    text.map(|t| {
-        serde_json::from_value(serde_json::Value::String(t.clone()))
-            .map_err(|_| Error::Validation(format!("{field} must be one of {choices}, not {t:?}")))
-    })
-    .transpose()
-}
-
-fn settings_json(settings: &Settings, key_set: bool) -> wire::ChatbotSettings {
-    wire::ChatbotSettings {
-        personality: settings.personality.clone(),
-        starter_questions: settings.starter_questions.clone(),
-        language: settings.language.clone(),
-        theme: name_of(&settings.theme),
-        accent_color: settings.accent_color.clone(),
-        position: name_of(&settings.position),
-        title: settings.title.clone(),
-        avatar_url: settings.avatar_url.clone(),
-        allowed_origins: settings.allowed_origins.clone(),
-        lead_capture: name_of(&settings.lead_capture),
-        answer_policy: name_of(&settings.answer_policy),
-        temperature: settings.temperature,
-        max_tokens: settings.max_tokens,
-        provider: name_of(&settings.provider),
-        provider_base_url: settings.provider_base_url.clone(),
-        provider_model: settings.provider_model.clone(),
-        provider_api_key_set: key_set,
-    }
-}
+use crate::web::actions::apply_update;
+use crate::web::present::chatbot_json;
 
 /// Update a chatbot
 ///
@@ -100,57 +49,6 @@ pub async fn update_chatbot(
     caller.require(Scope::ChatbotsWrite)?;
     let chatbot = apply_update(&state, &caller.workspace_id, &id, body).await?;
     Ok(Json(chatbot_json(&chatbot)))
-}
-
-/// Changes the settings an update names, for this handler and the portal alike: the same
-/// validation, the SSRF check of a provider URL, and the provider key sealed (an empty key
-/// removes it).
-pub async fn apply_update(
-    state: &AppState,
-    workspace_id: &str,
-    id: &str,
-    body: wire::UpdateChatbot,
-) -> Result<Chatbot, Error> {
-    let mut chatbot = chatbots::get_chatbot(&state.db, workspace_id, id).await?;
-    let patch = ChatbotPatch {
-        theme: parse_choice("theme", body.theme, "light, dark, auto")?,
-        position: parse_choice("position", body.position, "right, left")?,
-        lead_capture: parse_choice("lead_capture", body.lead_capture, "off, when_needed, before_chat")?,
-        answer_policy: parse_choice("answer_policy", body.answer_policy, "knowledge_only, general")?,
-        name: body.name,
-        website: body.website,
-        welcome_message: body.welcome_message,
-        personality: body.personality,
-        starter_questions: body.starter_questions,
-        language: body.language,
-        accent_color: body.accent_color,
-        title: body.title,
-        avatar_url: body.avatar_url,
-        allowed_origins: body.allowed_origins,
-        temperature: body.temperature,
-        max_tokens: body.max_tokens,
-        provider: parse_choice("provider", body.provider, "builtin, openai, anthropic")?,
-        provider_base_url: body.provider_base_url,
-        provider_model: body.provider_model,
-    };
-    if let Some(url) = patch.provider_base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        // A provider URL is a request Parlor makes for the caller: it must pass the SSRF guard.
-        state.chat.models().check_base_url(url).await?;
-    }
-    let key = match body.provider_api_key.as_deref().map(str::trim) {
-        None => None,
-        Some("") => Some(None),
-        Some(key) if key.len() > 500 || key.contains(char::is_whitespace) => {
-            return Err(Error::Validation("provider_api_key must be one token of at most 500 characters".into()));
-        }
-        Some(key) => Some(Some(state.chat.models().seal_key(&chatbot.id, key))),
-    };
-    patch.apply(&mut chatbot)?;
-    chatbots::update_chatbot(&state.db, &mut chatbot).await?;
-    if let Some(sealed) = key {
-        chatbots::set_provider_key(&state.db, &mut chatbot, sealed).await?;
-    }
-    Ok(chatbot)
 }
 
 /// Delete a chatbot
@@ -282,4 +180,51 @@ pub async fn get_chatbot(
     caller.require(Scope::ChatbotsRead)?;
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
     Ok(Json(chatbot_json(&chatbot)))
+}
+
+/// `POST /api/v2/chatbots/{id}/identity-secret`: makes the chatbot's identity secret, or a new
+/// one in place of the old (which stops verifying at once), and shows it this once. The owner's
+/// server signs visitor ids with it for `Parlor.identify`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/chatbots/{id}/identity-secret",
+    tag = "Chatbots",
+    summary = "Make an identity secret",
+    description = "Makes the chatbot's identity secret, or a new one in place of the old (which stops verifying \
+        at once), and shows it this once. Your server signs visitors' ids with it (hex HMAC-SHA256) for \
+        `Parlor.identify`, so that the widget's identities can be trusted. Needs the `chatbots:write` scope.",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    responses((status = 201, description = "The new secret, shown this once.", body = wire::IdentitySecret)),
+)]
+pub async fn rotate_identity_secret(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<(StatusCode, Json<wire::IdentitySecret>), Error> {
+    caller.require(Scope::ChatbotsWrite)?;
+    let secret = identity::rotate_secret(&state.db, state.chat.models().secrets(), &caller.workspace_id, &id).await?;
+    tracing::info!(chatbot_id = %id, workspace_id = %caller.workspace_id, "identity secret created");
+    Ok((StatusCode::CREATED, Json(wire::IdentitySecret { object: "identity_secret".into(), chatbot_id: id, secret })))
+}
+
+/// `DELETE /api/v2/chatbots/{id}/identity-secret`: removes the identity secret; hashes are then
+/// refused and identities are kept unverified.
+#[utoipa::path(
+    delete,
+    path = "/api/v2/chatbots/{id}/identity-secret",
+    tag = "Chatbots",
+    summary = "Remove the identity secret",
+    description = "Removes the chatbot's identity secret: hashes are then refused and identities are kept \
+        unverified. Needs the `chatbots:write` scope.",
+    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
+    responses((status = 204, description = "The secret is removed.")),
+)]
+pub async fn delete_identity_secret(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, Error> {
+    caller.require(Scope::ChatbotsWrite)?;
+    identity::remove_secret(&state.db, &caller.workspace_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

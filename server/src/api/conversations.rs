@@ -11,40 +11,10 @@ use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use crate::chatbots;
 use crate::conversations::{self, Conversation, EndReason};
 use crate::error::Error;
-use crate::ids::rfc3339;
 use crate::keys::Scope;
 use crate::state::AppState;
-
-pub fn conversation_json(conversation: &Conversation) -> wire::Conversation {
-    wire::Conversation {
-        id: conversation.id.clone(),
-        object: "conversation".into(),
-        chatbot_id: conversation.chatbot_id.clone(),
-        visitor_id: conversation.visitor_id.clone(),
-        message_count: conversation.message_count,
-        status: conversation.status.clone(),
-        ended_at: conversation.ended_at.map(rfc3339),
-        ended_reason: conversation.ended_reason.clone(),
-        escalated_at: conversation.escalated_at.map(rfc3339),
-        tags: conversation.tag_list(),
-        created_at: rfc3339(conversation.created_at),
-        updated_at: rfc3339(conversation.updated_at),
-    }
-}
-
-/// A stored message as the API shows it.
-pub fn message_json(m: conversations::Message) -> wire::StoredMessage {
-    wire::StoredMessage {
-        id: m.id,
-        object: "message".into(),
-        role: m.role,
-        content: m.content,
-        status: m.status,
-        // Stored citations were written by this server; unreadable ones show as none.
-        citations: serde_json::from_str(&m.citations).unwrap_or_default(),
-        created_at: rfc3339(m.created_at),
-    }
-}
+use crate::web::actions;
+use crate::web::present::{conversation_json, message_json};
 
 /// List a chatbot's conversations
 ///
@@ -139,10 +109,7 @@ pub async fn end_conversation(
 ) -> Result<Json<wire::Conversation>, Error> {
     caller.require(Scope::ConversationsWrite)?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
-    if conversations::end(&state.db, &conversation, EndReason::Agent).await? {
-        state.webhooks.signal().notify();
-        state.updates.notify();
-    }
+    actions::end_conversation(&state, &conversation, EndReason::Agent).await?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
     Ok(Json(conversation_json(&conversation)))
 }
@@ -171,9 +138,7 @@ pub async fn reply_to_conversation(
 ) -> Result<(StatusCode, Json<wire::StoredMessage>), Error> {
     caller.require(Scope::ConversationsWrite)?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
-    let message = conversations::admin_reply(&state.db, &conversation, &body.message).await?;
-    state.webhooks.signal().notify();
-    state.updates.notify();
+    let message = actions::reply_as_agent(&state, &conversation, &body.message).await?;
     Ok((StatusCode::CREATED, Json(message_json(message))))
 }
 

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use parlor_protocol::wire;
 
 use super::chatbots::ListParams;
@@ -15,6 +15,8 @@ use crate::feedback::{self, Feedback, NewFeedback};
 use crate::ids::rfc3339;
 use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::actions;
+use crate::web::origin::PublicChatbot;
 
 /// The API shape of feedback.
 pub fn feedback_json(feedback: &Feedback) -> wire::Feedback {
@@ -54,12 +56,10 @@ pub fn feedback_json(feedback: &Feedback) -> wire::Feedback {
 )]
 pub async fn create_widget_feedback(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::CreateFeedback>,
 ) -> Result<(StatusCode, Json<wire::Feedback>), Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    super::widget::check_origin(&chatbot.settings(), &headers)?;
+    let PublicChatbot(chatbot) = chatbot?;
     let new = NewFeedback::parse(
         body.conversation_id,
         body.message_id,
@@ -67,8 +67,7 @@ pub async fn create_widget_feedback(
         body.rating,
         body.comment.as_deref(),
     )?;
-    let feedback = feedback::create_feedback(&state.db, &chatbot, new).await?;
-    state.webhooks.signal().notify();
+    let feedback = actions::submit_feedback(&state, &chatbot, new).await?;
     tracing::info!(feedback_id = %feedback.id, chatbot_id = %chatbot.id, "feedback received");
     Ok((StatusCode::CREATED, Json(feedback_json(&feedback))))
 }

@@ -8,27 +8,9 @@ use parlor_protocol::wire;
 
 use super::extract::{AppJson, AppPath, Authenticated, optional_json};
 use crate::error::Error;
-use crate::ids::rfc3339;
-use crate::keys::{self, KeyRecord, NewKey, Scope};
+use crate::keys::{self, NewKey, Scope};
 use crate::state::AppState;
-
-/// The API shape of a key; `secret` only in the response that created it.
-pub fn key_json(record: &KeyRecord, secret: Option<String>) -> wire::ApiKey {
-    wire::ApiKey {
-        id: record.id.clone(),
-        object: "api_key".into(),
-        name: record.name.clone(),
-        kind: record.kind.clone(),
-        prefix: record.prefix.clone(),
-        last_four: record.last_four.clone(),
-        scopes: record.scope_list().iter().map(|s| s.as_str().to_owned()).collect(),
-        allowed_origins: record.origin_list(),
-        created_at: rfc3339(record.created_at),
-        last_used_at: record.last_used_at.map(rfc3339),
-        expires_at: record.expires_at.map(rfc3339),
-        secret,
-    }
-}
+use crate::web::present::key_json;
 
 /// Create an API key
 ///

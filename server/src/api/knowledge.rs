@@ -13,107 +13,19 @@ use serde::Deserialize;
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use crate::chatbots::{self, Chatbot};
 use crate::error::Error;
-use crate::ids::rfc3339;
-use crate::ingest::{self, ExtractError, Format};
+use crate::ingest::Format;
 use crate::keys::{Principal, Scope};
-use crate::knowledge::documents::{self, Prepared};
-use crate::knowledge::jobs::{self, JobParams};
-use crate::knowledge::{self, NewSource, Source};
-use crate::outbound::{self, OutboundPolicy};
-use crate::ratelimit::{self, Limits};
+use crate::knowledge::jobs::JobParams;
+use crate::knowledge::{self, NewSource};
 use crate::state::AppState;
+use crate::web::actions::{
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, add_source, learn_file, limit_uploads, queue_fetch, refresh_source,
+    unsupported,
+};
+use crate::web::present::source_json;
 
-/// Pages a scrape learns from when the request does not say.
-pub(crate) const DEFAULT_MAX_PAGES: u32 = 50;
-/// Link depth a scrape follows when the request does not say, and the most it may ask for.
-pub(crate) const DEFAULT_MAX_DEPTH: u32 = 2;
+/// The most link depth a scrape may ask for.
 const MAX_DEPTH: u32 = 5;
-
-pub(crate) fn source_json(source: &Source) -> wire::KnowledgeSource {
-    wire::KnowledgeSource {
-        id: source.id.clone(),
-        object: "knowledge_source".into(),
-        chatbot_id: source.chatbot_id.clone(),
-        kind: source.kind.clone(),
-        title: source.title.clone(),
-        source_url: source.source_url.clone(),
-        status: source.status.clone(),
-        error: source.error.clone(),
-        chunk_count: source.chunk_count,
-        byte_count: source.byte_count,
-        created_at: rfc3339(source.created_at),
-        updated_at: rfc3339(source.updated_at),
-        file_name: source.file_name.clone(),
-        progress: wire::KnowledgeProgress {
-            pages_done: source.pages_done,
-            pages_total: source.pages_total,
-            bytes: source.byte_count,
-        },
-    }
-}
-
-/// A limit of `count` requests per `period`, such as `10/5m`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WindowLimit {
-    pub count: u32,
-    pub period_secs: u64,
-}
-
-impl WindowLimit {
-    /// Parses `count/period` (`10/5m`, `5/300s`); `setting` names the variable in errors.
-    pub fn parse(text: &str, setting: &str) -> Result<WindowLimit, Error> {
-        let invalid = || Error::Validation(format!("{setting}: `{text}` is not a limit such as 10/5m"));
-        let (count, period) = text.trim().split_once('/').ok_or_else(invalid)?;
-        let count: u32 = count.trim().parse().map_err(|_| invalid())?;
-        let period = humantime::parse_duration(period.trim()).map_err(|_| invalid())?;
-        if count == 0 || period.as_secs() == 0 {
-            return Err(invalid());
-        }
-        Ok(WindowLimit { count, period_secs: period.as_secs() })
-    }
-}
-
-/// Checks both knowledge limits of the configuration (at startup, so a typo stops the server).
-pub fn check_limits(config: &crate::Config) -> Result<(), Error> {
-    WindowLimit::parse(&config.knowledge_scrape_limit, "PARLOR_KNOWLEDGE_SCRAPE_LIMIT")?;
-    WindowLimit::parse(&config.knowledge_upload_limit, "PARLOR_KNOWLEDGE_UPLOAD_LIMIT")?;
-    Ok(())
-}
-
-/// Counts one request of `action` by `who` (an API key's id, or `account:<id>` in the portal)
-/// against `limit`; 429 with Retry-After
-/// when it is used up. The shared GCRA store limits per minute, so the clock is scaled: with a
-/// five-minute period one "minute" of the limiter lasts five minutes. The bucket is this
-/// limit's own, so the scaled times never mix with real ones.
-async fn limit(state: &AppState, who: &str, action: &str, limit: WindowLimit) -> Result<(), Error> {
-    let limits = Limits { per_second: None, per_minute: Some(limit.count), per_day: None };
-    let scale = limit.period_secs as f64 / 60.0;
-    let now = (ratelimit::now_micros() as f64 / scale) as i64;
-    let bucket = format!("knowledge-{action}:{who}");
-    let decision = ratelimit::check(&state.db, &bucket, &limits, now).await?;
-    if decision.allowed {
-        return Ok(());
-    }
-    let retry_after_secs = ((decision.retry_after_secs as f64) * scale).ceil().max(1.0) as u64;
-    tracing::info!(bucket = %bucket, retry_after_secs, "knowledge rate limit reached");
-    Err(Error::RateLimited {
-        message: format!(
-            "at most {} knowledge {action}s per {} seconds; try again in {retry_after_secs} seconds",
-            limit.count, limit.period_secs
-        ),
-        retry_after_secs,
-    })
-}
-
-pub(crate) async fn limit_scrapes(state: &AppState, who: &str) -> Result<(), Error> {
-    let window = WindowLimit::parse(&state.config.knowledge_scrape_limit, "PARLOR_KNOWLEDGE_SCRAPE_LIMIT")?;
-    limit(state, who, "scrape", window).await
-}
-
-pub(crate) async fn limit_uploads(state: &AppState, who: &str) -> Result<(), Error> {
-    let window = WindowLimit::parse(&state.config.knowledge_upload_limit, "PARLOR_KNOWLEDGE_UPLOAD_LIMIT")?;
-    limit(state, who, "upload", window).await
-}
 
 /// `POST /api/knowledge`: adds a Q&A pair or a text (searchable at once, 201), a page to fetch
 /// (`url`, fetched in the background, 202) or a document (`document`: `source` is the file
@@ -175,16 +87,9 @@ pub async fn create_knowledge(
         }
         other => return Err(Error::Validation(format!("type must be qa, text, url or document, not {other:?}"))),
     };
-    let source = knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await?;
-    state.webhooks.signal().notify();
+    let source = add_source(&state, &chatbot, new).await?;
     tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, "knowledge added");
     Ok((StatusCode::CREATED, Json(source_json(&source))))
-}
-
-fn unsupported(file_name: &str) -> Error {
-    Error::UnsupportedMediaType(format!(
-        "`{file_name}` is not a supported document: upload a PDF, DOCX, Markdown (.md) or text (.txt) file"
-    ))
 }
 
 /// Checks a URL (refusing private addresses now, with the reason), then adds the source and
@@ -198,28 +103,6 @@ async fn start_fetch(
 ) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
     let source = queue_fetch(state, &caller.key_id, chatbot, kind, params).await?;
     Ok((StatusCode::ACCEPTED, Json(source_json(&source))))
-}
-
-/// Checks a URL and queues its fetch (`url`) or crawl (`scrape`), counted against `who`'s
-/// scrape limit. The API and the portal both start fetches here.
-pub(crate) async fn queue_fetch(
-    state: &AppState,
-    who: &str,
-    chatbot: &Chatbot,
-    kind: &str,
-    params: JobParams,
-) -> Result<Source, Error> {
-    if params.url.trim().is_empty() {
-        return Err(Error::Validation("the URL to learn from is missing".into()));
-    }
-    let policy = OutboundPolicy::parse(&state.config.outbound_allow)?;
-    let url = outbound::check_user_url(&policy, &params.url).await?;
-    limit_scrapes(state, who).await?;
-    let params = JobParams { url: url.to_string(), ..params };
-    let source = jobs::create_fetch_source(&state.db, &chatbot.id, kind, &params).await?;
-    state.chat.knowledge().wake_jobs();
-    tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, url = %params.url, kind, "knowledge fetch queued");
-    Ok(source)
 }
 
 /// `POST /api/knowledge/scrape`: learns from a site, following same-site links from a page up
@@ -266,6 +149,18 @@ pub async fn scrape_knowledge(
     start_fetch(&state, &caller, &chatbot, "scrape", JobParams { url: body.url, max_pages, max_depth }).await
 }
 
+/// The form of `POST /api/v2/knowledge/upload` (`multipart/form-data`).
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes a multipart form for the OpenAPI document; the handler reads the fields")]
+pub struct UploadKnowledge {
+    /// The chatbot that learns from the file (also accepted as `chatbot_id`).
+    #[schema(rename = "chatbotId", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")]
+    chatbot_id: String,
+    /// The file: PDF, DOCX, Markdown (`.md`) or text (`.txt`), with its file name.
+    #[schema(content_media_type = "application/octet-stream")]
+    file: String,
+}
+
 /// `POST /api/knowledge/upload`: multipart with `chatbotId` (or `chatbot_id`) and `file` (PDF,
 /// DOCX, Markdown or text). The file is read in an isolated worker process; 201 with the ready
 /// source, 413 over the size cap, 415 for other types, 422 for an empty or unreadable file
@@ -280,7 +175,7 @@ pub async fn scrape_knowledge(
         the answer (201) is the ready source. A file that cannot be read is refused (422) and also listed as a \
         failed source with the reason. Counts against the upload limit. Needs the `knowledge:write` scope.",
     request_body(
-        content = super::openapi::UploadKnowledge,
+        content = UploadKnowledge,
         content_type = "multipart/form-data",
         example = json!({"chatbotId": "bot_4kQ2x9TbLm7Yw1Rz8HcD", "file": "@handbook.pdf"})
     ),
@@ -334,67 +229,6 @@ pub async fn upload_knowledge(
     limit_uploads(&state, &caller.key_id).await?;
     let source = learn_file(&state, &chatbot, &name, format, bytes).await?;
     Ok((StatusCode::CREATED, Json(source_json(&source))))
-}
-
-/// Reads a file in the isolated extractor and stores it as a ready source.
-pub(crate) async fn learn_file(
-    state: &AppState,
-    chatbot: &Chatbot,
-    file_name: &str,
-    format: Format,
-    bytes: Vec<u8>,
-) -> Result<Source, Error> {
-    let file_name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
-    let cap = state.config.knowledge_max_upload_bytes;
-    if bytes.len() > cap {
-        return Err(Error::PayloadTooLarge(format!("the file is larger than the {} MB allowed", cap / (1024 * 1024))));
-    }
-    let limits = ingest::Limits { max_bytes: cap, ..ingest::Limits::from_config(&state.config) };
-    let extracted = ingest::extract_isolated(format, bytes, None, &limits).await;
-    let prepared = extracted.and_then(|doc| Prepared::new(&doc, &file_name));
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(err) => return Err(refuse_file(state, chatbot, &file_name, err).await),
-    };
-    let source =
-        documents::create_document(&state.db, &chatbot.workspace_id, &chatbot.id, &file_name, &prepared).await?;
-    state.webhooks.signal().notify();
-    tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, format = format.as_str(), "document learned");
-    Ok(source)
-}
-
-/// The answer to a file that could not be learned from. A file that broke, stalled or bloated
-/// the reader is also recorded as a failed source (with `knowledge.source.failed`), so the
-/// owner sees it; the worker process took the damage, not the server.
-async fn refuse_file(state: &AppState, chatbot: &Chatbot, file_name: &str, err: ExtractError) -> Error {
-    match err {
-        ExtractError::Unsupported(_) => unsupported(file_name),
-        ExtractError::TooLarge(_) => Error::PayloadTooLarge(err.to_string()),
-        ExtractError::Empty => Error::Validation(err.to_string()),
-        ExtractError::Malformed(_)
-        | ExtractError::ZipBomb(_)
-        | ExtractError::Timeout
-        | ExtractError::ResourceLimit(_)
-        | ExtractError::Worker(_) => {
-            let reason = err.to_string();
-            tracing::warn!(chatbot_id = %chatbot.id, file_name, reason = %reason, "an uploaded file could not be read");
-            match documents::create_failed(
-                &state.db,
-                &chatbot.workspace_id,
-                &chatbot.id,
-                "document",
-                file_name,
-                Some(file_name),
-                &reason,
-            )
-            .await
-            {
-                Ok(_) => state.webhooks.signal().notify(),
-                Err(err) => return err,
-            }
-            Error::Validation(reason)
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -501,9 +335,7 @@ pub async fn refresh_knowledge(
 ) -> Result<(StatusCode, Json<wire::KnowledgeSource>), Error> {
     caller.require(Scope::KnowledgeWrite)?;
     let source = knowledge::find_source(&state.db, &caller.workspace_id, &id).await?;
-    limit_scrapes(&state, &caller.key_id).await?;
-    let source = jobs::refresh(&state.db, &source).await?;
-    state.chat.knowledge().wake_jobs();
+    let source = refresh_source(&state, &caller.key_id, &source).await?;
     Ok((StatusCode::ACCEPTED, Json(source_json(&source))))
 }
 
@@ -618,18 +450,4 @@ pub async fn suggest_questions(
         query: params.q,
         data: found.into_iter().map(|s| wire::Suggestion { text: s.text, source: s.kind.as_str().into() }).collect(),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn window_limits_are_parsed_and_nonsense_is_refused() {
-        assert_eq!(WindowLimit::parse("10/5m", "X").unwrap(), WindowLimit { count: 10, period_secs: 300 });
-        assert_eq!(WindowLimit::parse(" 5 / 300s ", "X").unwrap(), WindowLimit { count: 5, period_secs: 300 });
-        for bad in ["", "10", "0/5m", "10/0s", "x/5m", "10/soon"] {
-            assert!(WindowLimit::parse(bad, "X").is_err(), "{bad}");
-        }
-    }
 }

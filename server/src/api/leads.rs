@@ -22,6 +22,8 @@ use crate::keys::Scope;
 use crate::leads::{self, Attributes, Contact, ContactDetails, ContactPatch, Lead, MAX_IMPORT_ROWS, NewLead};
 use crate::spreadsheet;
 use crate::state::AppState;
+use crate::web::actions;
+use crate::web::origin::PublicChatbot;
 
 /// The API shape of a lead.
 pub fn lead_json(lead: &Lead) -> wire::Lead {
@@ -87,16 +89,13 @@ fn page<T, U>(items: &[T], next_cursor: Option<String>, shape: impl Fn(&T) -> U)
 )]
 pub async fn create_widget_lead(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::CreateLead>,
 ) -> Result<(StatusCode, Json<wire::Lead>), Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    super::widget::check_origin(&chatbot.settings(), &headers)?;
+    let PublicChatbot(chatbot) = chatbot?;
     let new =
         NewLead::parse(body.conversation_id, body.name.as_deref(), &body.email, body.phone.as_deref(), body.fields)?;
-    let lead = leads::submit_lead(&state.db, &chatbot, new).await?;
-    state.webhooks.signal().notify();
+    let lead = actions::submit_lead(&state, &chatbot, new).await?;
     tracing::info!(lead_id = %lead.id, chatbot_id = %chatbot.id, "lead submitted");
     Ok((StatusCode::CREATED, Json(lead_json(&lead))))
 }
@@ -193,8 +192,7 @@ pub async fn create_contact(
 ) -> Result<(StatusCode, Json<wire::Contact>), Error> {
     caller.require(Scope::ContactsWrite)?;
     let details = ContactDetails::parse(&body.email, body.name.as_deref(), body.phone.as_deref(), body.attributes)?;
-    let contact = leads::create_contact(&state.db, &caller.workspace_id, &details).await?;
-    state.webhooks.signal().notify();
+    let contact = actions::create_contact(&state, &caller.workspace_id, &details).await?;
     Ok((StatusCode::CREATED, Json(contact_json(&contact))))
 }
 
@@ -242,8 +240,7 @@ pub async fn update_contact(
 ) -> Result<Json<wire::Contact>, Error> {
     caller.require(Scope::ContactsWrite)?;
     let patch = ContactPatch::parse(body.name.as_deref(), body.phone.as_deref(), body.attributes)?;
-    let contact = leads::update_contact(&state.db, &caller.workspace_id, &id, &patch).await?;
-    state.webhooks.signal().notify();
+    let contact = actions::update_contact(&state, &caller.workspace_id, &id, &patch).await?;
     Ok(Json(contact_json(&contact)))
 }
 
@@ -293,8 +290,7 @@ pub async fn import_contacts(
             Err(message) => errors.push((row, message)),
         }
     }
-    let outcome = leads::import_contacts(&state.db, &caller.workspace_id, &rows).await?;
-    state.webhooks.signal().notify();
+    let outcome = actions::import_contacts(&state, &caller.workspace_id, &rows).await?;
     errors.extend(outcome.errors);
     errors.sort_by_key(|(row, _)| *row);
     tracing::info!(

@@ -1,5 +1,6 @@
 //! The HTTP layer: extractors, the error response, and one module of handlers per resource.
-//! Only this module and `router.rs` know about axum and JSON shapes.
+//! Only this module, the portal, `web/` (what both stand on) and `router.rs` know about axum and
+//! JSON shapes; this module never imports the portal, nor the portal this module.
 
 pub mod chat;
 pub mod chatbots;

@@ -21,28 +21,6 @@ use utoipa::{Modify, OpenApi};
 
 use super::{chat, chatbots, conversations, feedback, health, keys, knowledge, leads, usage, webhooks, widget};
 
-/// An example of the chat answer's event stream, as `curl -N` shows it.
-pub const CHAT_STREAM_EXAMPLE: &str = "event: start\n\
-data: {\"conversation_id\":\"conv_7PqR2sT9uV4wX1yZ3aBc\",\"user_message_id\":\"msg_1bC3dE5fG7hI9jK1lM3n\",\"message_id\":\"msg_9aB3cD5eF7gH1iJ2kL4m\"}\n\n\
-id: 1\nevent: delta\ndata: {\"text\":\"We are open \"}\n\n\
-id: 2\nevent: delta\ndata: {\"text\":\"Monday to Friday, 9am to 6pm.\"}\n\n\
-event: citations\n\
-data: {\"citations\":[{\"entry_id\":\"kn_3cD5eF7gH9iJ1kL3mN5o\",\"title\":\"What are your opening hours?\",\"source_url\":null,\"snippet\":\"We are open Monday to Friday, 9am to 6pm CET.\"}]}\n\n\
-event: done\n\
-data: {\"message_id\":\"msg_9aB3cD5eF7gH1iJ2kL4m\",\"usage\":{\"prompt_tokens\":182,\"completion_tokens\":11,\"total_tokens\":193},\"finish_reason\":\"stop\"}\n\n";
-
-/// The form of `POST /api/v2/knowledge/upload` (`multipart/form-data`).
-#[derive(Debug, utoipa::ToSchema)]
-#[expect(dead_code, reason = "describes a multipart form for the OpenAPI document; the handler reads the fields")]
-pub struct UploadKnowledge {
-    /// The chatbot that learns from the file (also accepted as `chatbot_id`).
-    #[schema(rename = "chatbotId", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")]
-    chatbot_id: String,
-    /// The file: PDF, DOCX, Markdown (`.md`) or text (`.txt`), with its file name.
-    #[schema(content_media_type = "application/octet-stream")]
-    file: String,
-}
-
 /// The unversioned paths of the first API and the `/api/v2/...` paths whose handlers they share,
 /// as `router.rs` routes them.
 const UNVERSIONED_ALIASES: [(&str, &str); 9] = [
@@ -84,8 +62,8 @@ const API_KEY_SCHEME: &str = "ApiKey";
         chatbots::get_chatbot,
         chatbots::update_chatbot,
         chatbots::delete_chatbot,
-        widget::rotate_identity_secret,
-        widget::delete_identity_secret,
+        chatbots::rotate_identity_secret,
+        chatbots::delete_identity_secret,
         chat::send_chat_message,
         chat::resume_chat_reply,
         chat::stop_chat_reply,
@@ -445,7 +423,7 @@ mod tests {
                 description.contains(&format!("`{event}`")),
                 "the chat description does not name the `{event}` event"
             );
-            assert!(CHAT_STREAM_EXAMPLE.contains(&format!("event: {event}")) || event == wire::events::ERROR);
+            assert!(chat::CHAT_STREAM_EXAMPLE.contains(&format!("event: {event}")) || event == wire::events::ERROR);
         }
     }
 

@@ -11,59 +11,13 @@ use serde::Deserialize;
 use super::chatbots::ListParams;
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated, optional_json};
 use crate::error::Error;
-use crate::ids::{now_ms, parse_rfc3339, rfc3339};
+use crate::ids::{now_ms, parse_rfc3339};
 use crate::keys::Scope;
 use crate::state::AppState;
-use crate::webhooks::{Attempt, Delivery, Endpoint, EndpointPatch, NewEndpoint, events};
+use crate::web::present::{delivery_detail_json, delivery_json, event_catalogue, webhook_json};
+use crate::webhooks::{EndpointPatch, NewEndpoint};
 
 const DEFAULT_OVERLAP_SECS: i64 = 24 * 3600;
-
-/// An endpoint as the API and the portal show it; `secret` only when it was just made.
-pub(crate) fn webhook_json(endpoint: &Endpoint, secret: Option<String>) -> wire::Webhook {
-    wire::Webhook {
-        id: endpoint.id.clone(),
-        object: "webhook_endpoint".into(),
-        url: endpoint.url.clone(),
-        description: endpoint.description.clone(),
-        events: endpoint.event_list(),
-        naming: endpoint.naming.clone(),
-        enabled: endpoint.is_enabled(),
-        disabled_reason: endpoint.disabled_reason.clone(),
-        failure_streak: endpoint.failure_streak,
-        previous_secret_expires_at: endpoint.previous_secret_expires_at.filter(|at| *at > now_ms()).map(rfc3339),
-        created_at: rfc3339(endpoint.created_at),
-        updated_at: rfc3339(endpoint.updated_at),
-        secret,
-    }
-}
-
-pub(crate) fn delivery_json(delivery: &Delivery) -> wire::WebhookDelivery {
-    wire::WebhookDelivery {
-        id: delivery.id.clone(),
-        object: "webhook_delivery".into(),
-        endpoint_id: delivery.endpoint_id.clone(),
-        event_id: delivery.event_id.clone(),
-        event: delivery.event_type.clone(),
-        status: delivery.status.clone(),
-        attempt_count: delivery.attempts,
-        next_attempt_at: delivery.next_attempt_at.filter(|_| delivery.status == "pending").map(rfc3339),
-        last_status_code: delivery.last_status_code,
-        last_error: delivery.last_error.clone(),
-        created_at: rfc3339(delivery.created_at),
-        delivered_at: delivery.delivered_at.map(rfc3339),
-    }
-}
-
-fn attempt_json(attempt: &Attempt) -> wire::WebhookAttempt {
-    wire::WebhookAttempt {
-        attempt: attempt.attempt,
-        started_at: rfc3339(attempt.started_at),
-        status_code: attempt.status_code,
-        error: attempt.error.clone(),
-        latency_ms: attempt.latency_ms,
-        response_snippet: attempt.response_snippet.clone(),
-    }
-}
 
 /// List webhook events
 ///
@@ -81,19 +35,6 @@ pub async fn list_webhook_events(
 ) -> Result<Json<Vec<wire::WebhookEventType>>, Error> {
     caller.require(Scope::WebhooksRead)?;
     Ok(Json(event_catalogue()))
-}
-
-/// Every event with its classic name and an example payload, for the API and the portal.
-pub(crate) fn event_catalogue() -> Vec<wire::WebhookEventType> {
-    events::EVENTS
-        .iter()
-        .map(|kind| wire::WebhookEventType {
-            name: kind.name.into(),
-            classic_name: kind.classic.map(Into::into),
-            description: kind.description.into(),
-            example: events::body(kind.name, "2026-04-12T14:30:00Z", &events::example_data(kind.name), false),
-        })
-        .collect()
 }
 
 /// Create a webhook endpoint
@@ -351,22 +292,6 @@ pub async fn get_webhook_delivery(
     caller.require(Scope::WebhooksRead)?;
     let (endpoint, delivery, attempts) = state.webhooks.delivery(&caller.workspace_id, &id, &delivery_id).await?;
     Ok(Json(delivery_detail_json(&endpoint, &delivery, &attempts)))
-}
-
-/// A delivery with the payload as its endpoint receives it and every attempt.
-pub(crate) fn delivery_detail_json(
-    endpoint: &Endpoint,
-    delivery: &Delivery,
-    attempts: &[Attempt],
-) -> wire::WebhookDeliveryDetail {
-    let data: serde_json::Value = serde_json::from_str(&delivery.data).unwrap_or_default();
-    let payload =
-        events::body(&delivery.event_type, &rfc3339(delivery.event_created_at), &data, endpoint.naming == "classic");
-    wire::WebhookDeliveryDetail {
-        delivery: delivery_json(delivery),
-        payload,
-        attempts: attempts.iter().map(attempt_json).collect(),
-    }
 }
 
 /// Redeliver

@@ -1,29 +1,29 @@
 //! The widget's public endpoints. They need no key: a chatbot's id is public (it is in the
 //! embed snippet), and these endpoints only let a visitor talk to that chatbot.
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::header::ORIGIN;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use parlor_protocol::wire;
-
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::response::sse::Event;
+use parlor_protocol::wire;
 
-use super::chat::{json_event, resume_point, sse};
-use super::conversations::message_json;
-use super::extract::{AppJson, AppPath, AppQuery, Authenticated, optional_json};
+use super::chat::{CHAT_STREAM_EXAMPLE, answer, sse_response};
+use super::extract::{AppJson, AppPath, AppQuery, optional_json};
 use crate::chatbots::{self, LeadCapture, Settings};
 use crate::conversations::{self, EndReason, Updates};
 use crate::db::Db;
 use crate::error::Error;
 use crate::identity;
-use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::actions;
+use crate::web::origin::PublicChatbot;
+use crate::web::present::message_json;
+use crate::web::sse::{ResumeParams, json_event, resume_point, sse};
 
 /// The query of a visitor's own request: the visitor id the widget keeps in localStorage.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -49,14 +49,8 @@ const LIVE_POLL: Duration = Duration::from_secs(2);
     params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
     responses((status = 200, description = "The widget's configuration.", body = wire::WidgetConfig)),
 )]
-pub async fn get_widget_config(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
-) -> Result<Json<wire::WidgetConfig>, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
+pub async fn get_widget_config(PublicChatbot(chatbot): PublicChatbot) -> Result<Json<wire::WidgetConfig>, Error> {
     let settings = chatbot.settings();
-    check_origin(&settings, &headers)?;
     Ok(Json(wire::WidgetConfig {
         chatbot_id: chatbot.id,
         name: chatbot.name,
@@ -98,36 +92,18 @@ pub async fn get_widget_config(
         status = 200,
         description = "The answer: server-sent events by default, one JSON object with `\"stream\": false`.",
         content(
-            (String = "text/event-stream", example = json!(super::openapi::CHAT_STREAM_EXAMPLE)),
+            (String = "text/event-stream", example = json!(CHAT_STREAM_EXAMPLE)),
             (wire::ChatReply = "application/json"),
         ),
     )),
 )]
 pub async fn send_widget_message(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::ChatRequest>,
 ) -> Result<Response, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
-    super::chat::answer(&state, &chatbot, body, None).await
-}
-
-/// Refuses pages whose origin the chatbot does not list (when it lists any), so that a
-/// chatbot's widget cannot be embedded on someone else's site. Parlor's own pages (the iframe
-/// fallback, which only the listed origins may frame, and the portal's preview) are same-origin
-/// requests and always pass.
-pub(crate) fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Error> {
-    let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
-    if settings.allows_origin(origin) || crate::portal::is_same_origin(headers) {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            crate::error::ORIGIN_NOT_ALLOWED,
-            format!("this chatbot's widget may not be used on {}", origin.unwrap_or("a page without an origin")),
-        ))
-    }
+    let PublicChatbot(chatbot) = chatbot?;
+    answer(&state, &chatbot, body, None).await
 }
 
 /// `GET /widget/v1/chatbots/{id}/messages/{message_id}/stream`: resumes an answer after
@@ -139,7 +115,7 @@ pub(crate) fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(
     summary = "Resume an answer's stream",
     description = "The rest of an answer as server-sent events after `Last-Event-ID` (or `after`), for a visitor \
         whose connection dropped: live while it is generated, whole once it is stored. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
-    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("message_id" = String, Path, description = "The answer's message id.", example = "msg_9aB3cD5eF7gH1iJ2kL4m"), ("Last-Event-ID" = Option<u64>, Header, description = "The id of the last event received; takes precedence over `after`."), super::chat::ResumeParams),
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("message_id" = String, Path, description = "The answer's message id.", example = "msg_9aB3cD5eF7gH1iJ2kL4m"), ("Last-Event-ID" = Option<u64>, Header, description = "The id of the last event received; takes precedence over `after`."), ResumeParams),
     responses((
         status = 200,
         description = "The rest of the answer as server-sent events: `delta`, `citations`, then `done` or `error`.",
@@ -149,12 +125,13 @@ pub(crate) fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(
 pub async fn resume_widget_reply(
     State(state): State<AppState>,
     headers: HeaderMap,
-    AppPath((id, message_id)): AppPath<(String, String)>,
-    AppQuery(params): AppQuery<super::chat::ResumeParams>,
+    AppPath((_, message_id)): AppPath<(String, String)>,
+    AppQuery(params): AppQuery<ResumeParams>,
+    PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Response, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
-    super::chat::resume_widget_reply(&state, &chatbot.id, &message_id, &headers, &params).await
+    let after = resume_point(&headers, &params)?;
+    let message = conversations::get_answer(&state.db, conversations::Owner::Chatbot(&chatbot.id), &message_id).await?;
+    Ok(sse_response(None, message.id.clone(), state.chat.follow(&message.id, after)))
 }
 
 /// `POST /widget/v1/chatbots/{id}/messages/{message_id}/stop`: the visitor's stop button.
@@ -170,12 +147,12 @@ pub async fn resume_widget_reply(
 )]
 pub async fn stop_widget_reply(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath((id, message_id)): AppPath<(String, String)>,
+    AppPath((_, message_id)): AppPath<(String, String)>,
+    PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Json<wire::StopReply>, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
-    super::chat::stop_widget_reply(&state, &chatbot.id, &message_id).await
+    let message = conversations::get_answer(&state.db, conversations::Owner::Chatbot(&chatbot.id), &message_id).await?;
+    let stopping = state.chat.stop(&message.id).await?;
+    Ok(Json(wire::StopReply { message_id: message.id, stopping }))
 }
 
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/escalate`: the visitor asks
@@ -193,22 +170,18 @@ pub async fn stop_widget_reply(
 )]
 pub async fn escalate_widget_conversation(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath((id, conversation_id)): AppPath<(String, String)>,
+    AppPath((_, conversation_id)): AppPath<(String, String)>,
+    chatbot: Result<PublicChatbot, Error>,
     body: Bytes,
 ) -> Result<Json<wire::ConversationStatus>, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
+    let PublicChatbot(chatbot) = chatbot?;
     let options: wire::Escalate = optional_json(&body)?;
     let reason = options.reason.unwrap_or_else(|| "visitor_request".into());
     if reason.chars().count() > 200 {
         return Err(Error::Validation("reason must be at most 200 characters".into()));
     }
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
-    if conversations::escalate(&state.db, &conversation, &reason).await? {
-        state.webhooks.signal().notify();
-        state.updates.notify();
-    }
+    actions::escalate_conversation(&state, &conversation, &reason).await?;
     Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "escalated".into() }))
 }
 
@@ -225,16 +198,11 @@ pub async fn escalate_widget_conversation(
 )]
 pub async fn end_widget_conversation(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath((id, conversation_id)): AppPath<(String, String)>,
+    AppPath((_, conversation_id)): AppPath<(String, String)>,
+    PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Json<wire::ConversationStatus>, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
-    if conversations::end(&state.db, &conversation, EndReason::Visitor).await? {
-        state.webhooks.signal().notify();
-        state.updates.notify();
-    }
+    actions::end_conversation(&state, &conversation, EndReason::Visitor).await?;
     Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "ended".into() }))
 }
 
@@ -251,7 +219,7 @@ pub async fn end_widget_conversation(
         conversation's status changes (first at once), and `message` (`StoredMessage`) for each message of a human \
         agent, with its position as the event id so that `Last-Event-ID` resumes. Agents' replies arrive at once \
         from this process and within two seconds from others. The page's `Origin` must be one the chatbot allows (any, when it lists none).",
-    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("conversation_id" = String, Path, description = "The visitor's conversation.", example = "conv_7PqR2sT9uV4wX1yZ3aBc"), ("Last-Event-ID" = Option<u64>, Header, description = "The id of the last event received; takes precedence over `after`."), super::chat::ResumeParams),
+    params(("id" = String, Path, description = "The chatbot's id (public: it is in the embed snippet).", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD"), ("conversation_id" = String, Path, description = "The visitor's conversation.", example = "conv_7PqR2sT9uV4wX1yZ3aBc"), ("Last-Event-ID" = Option<u64>, Header, description = "The id of the last event received; takes precedence over `after`."), ResumeParams),
     responses((
         status = 200,
         description = "Server-sent events `status` and `message` until the conversation is deleted.",
@@ -261,11 +229,10 @@ pub async fn end_widget_conversation(
 pub async fn follow_widget_conversation(
     State(state): State<AppState>,
     headers: HeaderMap,
-    AppPath((id, conversation_id)): AppPath<(String, String)>,
-    AppQuery(params): AppQuery<super::chat::ResumeParams>,
+    AppPath((_, conversation_id)): AppPath<(String, String)>,
+    AppQuery(params): AppQuery<ResumeParams>,
+    PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Response, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
     let after = i64::try_from(resume_point(&headers, &params)?).unwrap_or(i64::MAX);
     let live = Live {
@@ -367,12 +334,10 @@ async fn visitor_conversation(
 )]
 pub async fn list_widget_messages(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath((id, conversation_id)): AppPath<(String, String)>,
+    AppPath((_, conversation_id)): AppPath<(String, String)>,
     AppQuery(params): AppQuery<VisitorParams>,
+    PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Json<wire::Page<wire::StoredMessage>>, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
     let conversation = visitor_conversation(&state, &chatbot.id, &conversation_id, &params.visitor_id).await?;
     let messages = conversations::list_messages(&state.db, &conversation.id).await?;
     Ok(Json(wire::Page {
@@ -412,12 +377,10 @@ pub async fn list_widget_messages(
 )]
 pub async fn identify_widget_visitor(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
+    chatbot: Result<PublicChatbot, Error>,
     AppJson(body): AppJson<wire::Identify>,
 ) -> Result<Json<wire::Identified>, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
+    let PublicChatbot(chatbot) = chatbot?;
     let person = identity::Identity::parse(&body.id, body.name.as_deref(), body.email.as_deref())?;
     let verified =
         identity::verify(&state.db, state.chat.models().secrets(), &chatbot.id, &person, body.hash.as_deref()).await?;
@@ -425,9 +388,7 @@ pub async fn identify_widget_visitor(
         let conversation = visitor_conversation(&state, &chatbot.id, conversation_id, &body.visitor_id).await?;
         identity::attach(&state.db, &conversation, &person, verified).await?;
     }
-    if identity::attach_contact(&state.db, &chatbot.workspace_id, &person, verified).await? {
-        state.webhooks.signal().notify();
-    }
+    actions::attach_contact(&state, &chatbot.workspace_id, &person, verified).await?;
     Ok(Json(wire::Identified { id: person.user_id, verified }))
 }
 
@@ -454,12 +415,9 @@ pub struct SuggestParams {
 )]
 pub async fn suggest_widget_questions(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    AppPath(id): AppPath<String>,
     AppQuery(params): AppQuery<SuggestParams>,
+    PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Json<wire::Suggestions>, Error> {
-    let chatbot = chatbots::get_public_chatbot(&state.db, &id).await?;
-    check_origin(&chatbot.settings(), &headers)?;
     if params.q.chars().count() > 200 {
         return Err(Error::Validation("q must be at most 200 characters".into()));
     }
@@ -567,51 +525,4 @@ pub async fn get_widget_frame(
     headers.insert(CONTENT_SECURITY_POLICY, policy);
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     response
-}
-
-/// `POST /api/v2/chatbots/{id}/identity-secret`: makes the chatbot's identity secret, or a new
-/// one in place of the old (which stops verifying at once), and shows it this once. The owner's
-/// server signs visitor ids with it for `Parlor.identify`.
-#[utoipa::path(
-    post,
-    path = "/api/v2/chatbots/{id}/identity-secret",
-    tag = "Chatbots",
-    summary = "Make an identity secret",
-    description = "Makes the chatbot's identity secret, or a new one in place of the old (which stops verifying \
-        at once), and shows it this once. Your server signs visitors' ids with it (hex HMAC-SHA256) for \
-        `Parlor.identify`, so that the widget's identities can be trusted. Needs the `chatbots:write` scope.",
-    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
-    responses((status = 201, description = "The new secret, shown this once.", body = wire::IdentitySecret)),
-)]
-pub async fn rotate_identity_secret(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    AppPath(id): AppPath<String>,
-) -> Result<(StatusCode, Json<wire::IdentitySecret>), Error> {
-    caller.require(Scope::ChatbotsWrite)?;
-    let secret = identity::rotate_secret(&state.db, state.chat.models().secrets(), &caller.workspace_id, &id).await?;
-    tracing::info!(chatbot_id = %id, workspace_id = %caller.workspace_id, "identity secret created");
-    Ok((StatusCode::CREATED, Json(wire::IdentitySecret { object: "identity_secret".into(), chatbot_id: id, secret })))
-}
-
-/// `DELETE /api/v2/chatbots/{id}/identity-secret`: removes the identity secret; hashes are then
-/// refused and identities are kept unverified.
-#[utoipa::path(
-    delete,
-    path = "/api/v2/chatbots/{id}/identity-secret",
-    tag = "Chatbots",
-    summary = "Remove the identity secret",
-    description = "Removes the chatbot's identity secret: hashes are then refused and identities are kept \
-        unverified. Needs the `chatbots:write` scope.",
-    params(("id" = String, Path, description = "The chatbot's id.", example = "bot_4kQ2x9TbLm7Yw1Rz8HcD")),
-    responses((status = 204, description = "The secret is removed.")),
-)]
-pub async fn delete_identity_secret(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    AppPath(id): AppPath<String>,
-) -> Result<StatusCode, Error> {
-    caller.require(Scope::ChatbotsWrite)?;
-    identity::remove_secret(&state.db, &caller.workspace_id, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -7,9 +7,10 @@ use parlor_protocol::wire::{Chatbot, CreateChatbot, UpdateChatbot};
 
 use super::account::signed_in;
 use super::portal_error;
-use crate::api::chatbots::{apply_update, chatbot_json};
 use crate::chatbots::{self, NewChatbot};
 use crate::state::AppState;
+use crate::web::actions::apply_update;
+use crate::web::present::chatbot_json;
 
 /// How many chatbots the list reads at a time.
 const PAGE: u32 = 100;

@@ -2,7 +2,7 @@
 //! webhook events, the configured plans, the error catalogue and the changelog, turned into
 //! what the pages show, with code samples written here so the portal's WASM stays small.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use parlor_app::api::docs::{
     ApiReference, Changelog, DocsBackend, ErrorCodeDoc, ErrorDocs, EventDoc, FieldDoc, Guides, OperationDoc,
@@ -14,23 +14,28 @@ use parlor_protocol::wire::{ErrorBody, ErrorDetail};
 
 use super::account::signed_in;
 use super::portal_error;
-use crate::api::knowledge::WindowLimit;
 use crate::docs::{self, Body, Call, Language};
 use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::actions::WindowLimit;
 use crate::webhooks::events;
 
 /// The operations of this build's OpenAPI document, read once.
-static OPERATIONS: LazyLock<Vec<docs::Operation>> =
-    LazyLock::new(|| docs::operations(&crate::api::openapi::document()));
+static OPERATIONS: OnceLock<Vec<docs::Operation>> = OnceLock::new();
 
 pub struct Docs {
     state: AppState,
+    /// The API's OpenAPI document, which the router hands in: the portal does not import the API.
+    api_document: fn() -> serde_json::Value,
 }
 
 impl Docs {
-    pub fn new(state: &AppState) -> Docs {
-        Docs { state: state.clone() }
+    pub fn new(state: &AppState, api_document: fn() -> serde_json::Value) -> Docs {
+        Docs { state: state.clone(), api_document }
+    }
+
+    fn operations(&self) -> &'static [docs::Operation] {
+        OPERATIONS.get_or_init(|| docs::operations(&(self.api_document)()))
     }
 
     fn base_url(&self) -> &str {
@@ -64,8 +69,8 @@ fn samples(call: &Call) -> Vec<Sample> {
 
 /// The operation of the document at `method` and `path`, as a call; `fallback` when the
 /// document does not have it.
-fn call_at(method: &str, path: &str, base_url: &str, chatbot_id: Option<&str>) -> Call {
-    OPERATIONS.iter().find(|op| op.method == method && op.path == path).map_or_else(
+fn call_at(operations: &[docs::Operation], method: &str, path: &str, base_url: &str, chatbot_id: Option<&str>) -> Call {
+    operations.iter().find(|op| op.method == method && op.path == path).map_or_else(
         || Call {
             method: method.to_owned(),
             url: format!("{base_url}{path}").replace("{id}", chatbot_id.unwrap_or(docs::CHATBOT_PLACEHOLDER)),
@@ -116,7 +121,7 @@ impl DocsBackend for Docs {
         let chatbot_id = self.first_chatbot(req).await?;
         let mut groups: Vec<TagGroup> = Vec::new();
         let mut anchors: Vec<String> = Vec::new();
-        for op in OPERATIONS.iter() {
+        for op in self.operations() {
             let mut anchor = docs::anchor_of(&op.operation_id);
             if anchors.contains(&anchor) {
                 anchor = docs::anchor_of(&format!("{} {} {}", op.operation_id, op.method, op.path));
@@ -253,7 +258,8 @@ impl DocsBackend for Docs {
     async fn guides(&self, req: &RequestInfo) -> Result<Guides, PortalError> {
         let chatbot_id = self.first_chatbot(req).await?;
         let base = self.base_url();
-        let list = call_at("GET", "/api/v2/chatbots/{id}/conversations", base, chatbot_id.as_deref());
+        let list =
+            call_at(self.operations(), "GET", "/api/v2/chatbots/{id}/conversations", base, chatbot_id.as_deref());
         let page = |query: &str| {
             let mut call = list.clone();
             call.url = format!("{}?{query}", call.url.split('?').next().unwrap_or_default());
@@ -268,7 +274,7 @@ impl DocsBackend for Docs {
                     description: docs::scope_description(scope).to_owned(),
                 })
                 .collect(),
-            auth_samples: samples(&call_at("GET", "/api/v2/chatbots", base, chatbot_id.as_deref())),
+            auth_samples: samples(&call_at(self.operations(), "GET", "/api/v2/chatbots", base, chatbot_id.as_deref())),
             first_page: page("limit=20"),
             next_page: page("limit=20&cursor=NEXT_CURSOR"),
         })

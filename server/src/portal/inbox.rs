@@ -16,12 +16,14 @@ use parlor_protocol::wire::{Conversation, StoredMessage};
 use super::account::signed_in;
 use super::portal_error;
 use crate::accounts;
-use crate::api::conversations::{conversation_json, message_json};
 use crate::chatbots;
 use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, Status, Updates};
 use crate::db::Db;
 use crate::ids::rfc3339;
 use crate::state::AppState;
+use crate::web::actions;
+use crate::web::present::{conversation_json, message_json};
+use crate::web::sse::sse;
 
 /// How often an open inbox's stream looks for changes made by other processes (this process's
 /// replies, escalations and ends wake it at once).
@@ -107,9 +109,7 @@ impl InboxBackend for Inbox {
 
     async fn reply(&self, req: &RequestInfo, id: String, message: String) -> Result<StoredMessage, PortalError> {
         let conversation = self.conversation(req, &id).await?;
-        let stored = conversations::admin_reply(&self.state.db, &conversation, &message).await.map_err(portal_error)?;
-        self.state.webhooks.signal().notify();
-        self.state.updates.notify();
+        let stored = actions::reply_as_agent(&self.state, &conversation, &message).await.map_err(portal_error)?;
         tracing::info!(conversation_id = %conversation.id, message_id = %stored.id, "agent replied in the portal");
         Ok(message_json(stored))
     }
@@ -123,10 +123,7 @@ impl InboxBackend for Inbox {
         let (viewer, _) = signed_in(&self.state.db, req).await?;
         let conversation =
             conversations::get_conversation(&self.state.db, &viewer.workspace_id, &id).await.map_err(portal_error)?;
-        if conversations::end(&self.state.db, &conversation, EndReason::Agent).await.map_err(portal_error)? {
-            self.state.webhooks.signal().notify();
-            self.state.updates.notify();
-        }
+        actions::end_conversation(&self.state, &conversation, EndReason::Agent).await.map_err(portal_error)?;
         let conversation =
             conversations::get_conversation(&self.state.db, &viewer.workspace_id, &id).await.map_err(portal_error)?;
         Ok(conversation_json(&conversation))
@@ -148,7 +145,7 @@ pub async fn follow_inbox(State(state): State<AppState>, request: Request) -> Re
         Err(err) => return err.into_response(),
     };
     let live = LiveInbox { db: state.db.clone(), updates: state.updates.clone(), token, version };
-    crate::api::chat::sse(futures::stream::unfold(live, LiveInbox::next))
+    sse(futures::stream::unfold(live, LiveInbox::next))
 }
 
 /// The state of one open inbox's stream.

@@ -7,10 +7,10 @@ use parlor_protocol::wire::{ApiKey, CreateApiKey, RollApiKey};
 
 use super::account::signed_in;
 use super::portal_error;
-use crate::api::keys::key_json;
 use crate::db::Db;
 use crate::keys::{self, NewKey};
 use crate::state::AppState;
+use crate::web::present::key_json;
 
 pub struct Keys {
     db: Db,

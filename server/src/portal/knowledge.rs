@@ -11,15 +11,14 @@ use parlor_protocol::wire::KnowledgeSource;
 
 use super::account::signed_in;
 use super::portal_error;
-use crate::api::knowledge::{
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, learn_file, limit_uploads, queue_fetch, source_json,
-};
 use crate::chatbots;
 use crate::error::Error;
 use crate::ingest::Format;
 use crate::knowledge::jobs::JobParams;
 use crate::knowledge::{self, NewSource};
 use crate::state::AppState;
+use crate::web::actions::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, add_source, learn_file, limit_uploads, queue_fetch};
+use crate::web::present::source_json;
 
 pub struct Knowledge {
     state: AppState,
@@ -84,9 +83,7 @@ impl KnowledgeBackend for Knowledge {
             other => Err(Error::Validation(format!("choose a page, a site, a question or a text, not {other:?}"))),
         }
         .map_err(portal_error)?;
-        let source =
-            knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await.map_err(portal_error)?;
-        state.webhooks.signal().notify();
+        let source = add_source(state, &chatbot, new).await.map_err(portal_error)?;
         tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, "knowledge added in the portal");
         Ok(source_json(&source))
     }

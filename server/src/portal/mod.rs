@@ -43,11 +43,13 @@ use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
 use crate::state::AppState;
+use crate::web::origin::is_same_origin;
 
 pub use account::SESSION_COOKIE;
 
 /// The portal's pages, its server functions, and its static files (the fallback).
-pub fn routes(state: &AppState) -> Router<AppState> {
+/// `api_document` gives the JSON API's OpenAPI document, which the docs pages describe.
+pub fn routes(state: &AppState, api_document: fn() -> serde_json::Value) -> Router<AppState> {
     let info = state.server_info.clone();
     let accounts: Arc<dyn AccountBackend> = Arc::new(account::Accounts::new(state));
     let keys: Arc<dyn KeysBackend> = Arc::new(keys::Keys::new(state));
@@ -57,7 +59,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let dashboard: Arc<dyn DashboardBackend> = Arc::new(dashboard::Dashboard::new(state));
     let usage: Arc<dyn UsageBackend> = Arc::new(usage::Usage::new(state));
     let webhooks: Arc<dyn WebhooksBackend> = Arc::new(webhooks::Webhooks::new(state));
-    let docs: Arc<dyn DocsBackend> = Arc::new(docs::Docs::new(state));
+    let docs: Arc<dyn DocsBackend> = Arc::new(docs::Docs::new(state, api_document));
     let context = move || {
         provide_context(info.clone());
         provide_context(use_context::<Parts>().map(|parts| request_info(&parts)).unwrap_or_default());
@@ -112,22 +114,6 @@ pub async fn refuse_cross_site_requests(request: Request, next: Next) -> Respons
         .into_response()
 }
 
-pub(crate) fn is_same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return site.as_bytes() == b"same-origin";
-    }
-    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) else {
-        return false;
-    };
-    let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str()) else {
-        return false;
-    };
-    origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .is_some_and(|authority| authority == host)
-}
-
 /// `/widget.js` and the widget's bundle under `/w/`, versioned by content ([`assets`]).
 pub fn widget_assets(config: &Config) -> Router<AppState> {
     assets::routes(config)
@@ -158,40 +144,5 @@ fn portal_error(err: crate::Error) -> parlor_app::api::PortalError {
             tracing::error!(error = ?err, "portal action failed");
             PortalError::Internal
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_static(value));
-        }
-        map
-    }
-
-    #[test]
-    fn same_origin_fetch_metadata_is_accepted_and_cross_site_is_not() {
-        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")])));
-        // Fetch metadata wins over a matching Origin: a sibling subdomain is another origin.
-        assert!(!is_same_origin(&headers(&[
-            ("sec-fetch-site", "same-site"),
-            ("origin", "http://parlor.test"),
-            ("host", "parlor.test")
-        ])));
-    }
-
-    #[test]
-    fn without_fetch_metadata_the_origin_must_name_the_requested_host() {
-        assert!(is_same_origin(&headers(&[("origin", "https://parlor.test:8443"), ("host", "parlor.test:8443")])));
-        assert!(!is_same_origin(&headers(&[("origin", "https://evil.test"), ("host", "parlor.test")])));
-        assert!(!is_same_origin(&headers(&[("origin", "null"), ("host", "parlor.test")])));
-        assert!(!is_same_origin(&headers(&[("host", "parlor.test")])));
     }
 }

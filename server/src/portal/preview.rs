@@ -4,7 +4,7 @@
 //!
 //! The page contains exactly the script tag the builder shows ([`Embed::script_tag`], the one
 //! definition of the snippet, with every value escaped). It is Parlor's own page, so the widget's
-//! requests are same-origin: `api::widget::check_origin` lets them through even for a chatbot
+//! requests are same-origin: `web::origin::check_origin` lets them through even for a chatbot
 //! that lists allowed origins. That is why only the portal may frame this page
 //! (`frame-ancestors 'self'`, which keeps it off other sites) and why, for such a chatbot, only
 //! a signed-in member of its workspace gets the widget; anyone else reads why not.

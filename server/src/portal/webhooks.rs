@@ -9,10 +9,10 @@ use parlor_protocol::wire::{
 
 use super::account::signed_in;
 use super::portal_error;
-use crate::api::webhooks::{delivery_detail_json, delivery_json, event_catalogue, webhook_json};
 use crate::db::Db;
 use crate::ids::{now_ms, parse_rfc3339};
 use crate::state::AppState;
+use crate::web::present::{delivery_detail_json, delivery_json, event_catalogue, webhook_json};
 use crate::webhooks::{self, EndpointPatch, NewEndpoint};
 
 pub struct Webhooks {
