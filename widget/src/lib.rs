@@ -27,7 +27,7 @@ use crate::chat::Chat;
 use crate::i18n::Lang;
 use crate::options::Options;
 use crate::page::Identity;
-use crate::view::Widget;
+use crate::view::widget;
 
 /// Mounts the widget into `target` (an element inside the loader's shadow root) and returns
 /// the handle behind `window.Parlor`.
@@ -44,7 +44,7 @@ pub fn mount(target: web_sys::HtmlElement, options: &JsValue) -> Handle {
     let options = Options::from_js(options);
     let slot = Rc::new(Cell::new(None));
     let filled = slot.clone();
-    let handle = leptos::mount::mount_to(target, move || view! { <Widget options emit identity chat_out=filled/> });
+    let handle = leptos::mount::mount_to(target, move || widget(options, emit, identity, &filled));
     // The widget lives as long as the page: `destroy` silences it and the loader removes its
     // element, but its reactive graph is not torn down under tasks that may still be running.
     handle.forget();

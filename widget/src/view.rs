@@ -2,7 +2,6 @@
 //! and composer.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,13 +14,13 @@ use crate::options::{Mode, Options};
 use crate::page::Identity;
 use crate::{render, storage};
 
-#[component]
-pub fn Widget(
+/// The whole widget. `chat_out` receives the shared state, which the page's handle uses.
+pub fn widget(
     options: Options,
     emit: Option<js_sys::Function>,
     identity: Option<Identity>,
-    chat_out: Rc<Cell<Option<Chat>>>,
-) -> impl IntoView {
+    chat_out: &Cell<Option<Chat>>,
+) -> impl IntoView + use<> {
     let inline = options.mode == Mode::Inline;
     let frame = options.frame;
     let root_class = options.root_class();
@@ -420,8 +419,7 @@ fn launcher(chat: Chat) -> impl IntoView {
 /// boxed closure type, so the WASM holds one copy of an effect's machinery (an async task that
 /// waits for changes) instead of one per effect (BENCHMARKS.md, "Widget weight").
 fn effect(run: Box<dyn FnMut()>) {
-    let mut run = run;
-    Effect::new(move || run());
+    Effect::new(run);
 }
 
 /// A label in the visitor's language that follows `setLocale`. Every label of the view is this
