@@ -191,8 +191,8 @@ pub fn widget(
         <div
             class=root_class
             style=root_style
-            lang=move || chat.lang().tag()
-            class:open=move || open.get()
+            lang=text(move || chat.lang().tag())
+            class:open=flag(move || open.get())
             on:keydown=move |ev: web_sys::KeyboardEvent| {
                 let key = ev.key();
                 if key == "Escape" && (!inline || frame) && open.get_untracked() {
@@ -209,13 +209,13 @@ pub fn widget(
             // position and the answers that go on streaming into it.
             <section
                 class="panel"
-                hidden=move || !open.get()
+                hidden=flag(move || !open.get())
                 role=if inline { "region" } else { "dialog" }
                 aria-modal=(!inline).then_some("true")
-                aria-label=move || chat.t().chat_with(&title())
+                aria-label=owned(move || chat.t().chat_with(&title()))
             >
                 {header(chat, title, avatar, no_lines)}
-                <ol class="messages" aria-live="polite" aria-busy=move || if chat.busy.get() { "true" } else { "false" }>
+                <ol class="messages" aria-live="polite" aria-busy=text(move || if chat.busy.get() { "true" } else { "false" })>
                     {move || welcome().map(|text| view! { <li class="line bot welcome">{text}</li> })}
                     // Lines are appended, or all replaced: a list rebuilt in place by position
                     // does, without a keyed list's diffing (BENCHMARKS.md).
@@ -223,7 +223,7 @@ pub fn widget(
                         lines.iter().map(|line| line_view(line.clone(), chat)).collect_view()
                     })}
                 </ol>
-                <ul class="chips starters" hidden=move || !(no_lines() && !starters().is_empty() && chat.lead() == LeadForm::Hidden) aria-label=tr(chat, |t| t.starters)>
+                <ul class="chips starters" hidden=flag(move || !(no_lines() && !starters().is_empty() && chat.lead() == LeadForm::Hidden)) aria-label=tr(chat, |t| t.starters)>
                     {move || starters().into_iter().map(|question| {
                         let asked = question.clone();
                         view! { <li><button type="button" on:click=move |_| chat.send_text(asked.clone())>{question}</button></li> }
@@ -256,8 +256,8 @@ fn header(
             <button
                 class="human"
                 type="button"
-                hidden=move || chat.conversation.with(Option::is_none) || chat.escalated.get()
-                disabled=move || chat.escalating.get()
+                hidden=flag(move || chat.conversation.with(Option::is_none) || chat.escalated.get())
+                disabled=flag(move || chat.escalating.get())
                 on:click=move |_| chat.escalate()
             >
                 {tr(chat, |t| t.talk_to_human)}
@@ -265,7 +265,7 @@ fn header(
             <button
                 class="icon new"
                 type="button"
-                hidden=move || chat.conversation.with(Option::is_none) && no_lines()
+                hidden=flag(move || chat.conversation.with(Option::is_none) && no_lines())
                 aria-label=tr(chat, |t| t.new_conversation)
                 title=tr(chat, |t| t.new_conversation)
                 on:click=move |_| chat.new_conversation()
@@ -286,7 +286,7 @@ fn lead_form(chat: Chat) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     view! {
-        <form class="lead" hidden=move || chat.lead() == LeadForm::Hidden on:submit=move |ev| {
+        <form class="lead" hidden=flag(move || chat.lead() == LeadForm::Hidden) on:submit=move |ev| {
             ev.prevent_default();
             chat.submit_lead(&name.get_untracked(), &email.get_untracked());
         }>
@@ -299,7 +299,7 @@ fn lead_form(chat: Chat) -> impl IntoView {
                 maxlength="200"
                 placeholder=tr(chat, |t| t.lead_name)
                 aria-label=tr(chat, |t| t.lead_name)
-                prop:value=move || name.get()
+                prop:value=owned(move || name.get())
                 on:input=move |ev| name.set(event_target_value(&ev))
             />
             <input
@@ -310,7 +310,7 @@ fn lead_form(chat: Chat) -> impl IntoView {
                 maxlength="254"
                 placeholder=tr(chat, |t| t.lead_email)
                 aria-label=tr(chat, |t| t.lead_email)
-                prop:value=move || email.get()
+                prop:value=owned(move || email.get())
                 on:input=move |ev| email.set(event_target_value(&ev))
             />
             // Added when it applies, so that it is announced as an alert.
@@ -318,10 +318,10 @@ fn lead_form(chat: Chat) -> impl IntoView {
                 <p class="error" role="alert">{tr(chat, |t| t.lead_failed)}</p>
             })}
             <div class="lead-actions">
-                <button type="submit" class="send" disabled=move || chat.lead() == LeadForm::Sending>
+                <button type="submit" class="send" disabled=flag(move || chat.lead() == LeadForm::Sending)>
                     {tr(chat, |t| t.lead_send)}
                 </button>
-                <button type="button" class="retry" hidden=move || chat.lead() == LeadForm::Required on:click=move |_| {
+                <button type="button" class="retry" hidden=flag(move || chat.lead() == LeadForm::Required) on:click=move |_| {
                     chat.set_lead(LeadForm::Hidden);
                     chat.focus_composer();
                 }>{tr(chat, |t| t.lead_skip)}</button>
@@ -343,7 +343,7 @@ fn composer(chat: Chat) -> impl IntoView {
         chat.send_text(message);
     };
     view! {
-        <ul class="chips suggestions" hidden=move || chat.suggestions.with(Vec::is_empty) || chat.busy.get() aria-label=tr(chat, |t| t.suggestions)>
+        <ul class="chips suggestions" hidden=flag(move || chat.suggestions.with(Vec::is_empty) || chat.busy.get()) aria-label=tr(chat, |t| t.suggestions)>
             {move || chat.suggestions.get().into_iter().map(|text| {
                 let chosen = text.clone();
                 view! {
@@ -355,7 +355,7 @@ fn composer(chat: Chat) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
-        <form class="composer" hidden=move || chat.lead() == LeadForm::Required on:submit=move |ev| {
+        <form class="composer" hidden=flag(move || chat.lead() == LeadForm::Required) on:submit=move |ev| {
             ev.prevent_default();
             send();
         }>
@@ -367,7 +367,7 @@ fn composer(chat: Chat) -> impl IntoView {
                 autocomplete="off"
                 placeholder=tr(chat, |t| t.placeholder)
                 aria-label=tr(chat, |t| t.your_message)
-                prop:value=move || draft.get()
+                prop:value=owned(move || draft.get())
                 on:input=move |ev| {
                     let typed = event_target_value(&ev);
                     draft.set(typed.clone());
@@ -379,7 +379,7 @@ fn composer(chat: Chat) -> impl IntoView {
             <button
                 type="submit"
                 class="send"
-                class:stop=move || chat.busy.get()
+                class:stop=flag(move || chat.busy.get())
                 on:click=move |ev| {
                     if chat.busy.get_untracked() {
                         ev.prevent_default();
@@ -387,7 +387,7 @@ fn composer(chat: Chat) -> impl IntoView {
                     }
                 }
             >
-                {move || if chat.busy.get() { chat.t().stop } else { chat.t().send }}
+                {text(move || if chat.busy.get() { chat.t().stop } else { chat.t().send })}
             </button>
         </form>
     }
@@ -401,8 +401,8 @@ fn launcher(chat: Chat) -> impl IntoView {
         <button
             class="launcher"
             type="button"
-            aria-label=move || chat.t().launcher(open.get(), chat.unread.get())
-            aria-expanded=move || if open.get() { "true" } else { "false" }
+            aria-label=owned(move || chat.t().launcher(open.get(), chat.unread.get()))
+            aria-expanded=text(move || if open.get() { "true" } else { "false" })
             on:click=move |_| if open.get_untracked() { open.set(false) } else { chat.show(true) }
         >
             <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
@@ -422,11 +422,31 @@ fn effect(run: Box<dyn FnMut()>) {
     Effect::new(run);
 }
 
-/// A label in the visitor's language that follows `setLocale`. Every label of the view is this
-/// one closure type, so the WASM holds one copy of the reactive text and attribute code for all
-/// of them instead of one per label (BENCHMARKS.md, "Widget weight").
-fn tr(chat: Chat, pick: fn(&Texts) -> &'static str) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    move || pick(chat.t())
+/// A reactive attribute that is on or off (`hidden`, `disabled`, a class). Every one is this one
+/// boxed closure type, so the WASM holds one copy of the reactive attribute code per attribute
+/// name instead of one per closure (BENCHMARKS.md, "Widget weight").
+fn flag(on: impl Fn() -> bool + Send + Sync + 'static) -> Box<dyn Fn() -> bool + Send + Sync> {
+    Box::new(on)
+}
+
+/// A reactive text (an attribute's value or a text node) of the view's own strings: every one
+/// is this one boxed closure type, so the WASM holds one copy of the reactive text and attribute
+/// code per attribute name instead of one per closure (BENCHMARKS.md, "Widget weight").
+type Text = Box<dyn Fn() -> &'static str + Send + Sync>;
+
+fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Text {
+    Box::new(f)
+}
+
+/// A reactive text made at run time (a name, a count, what the visitor typed), one type for all,
+/// as [`Text`] is.
+fn owned(f: impl Fn() -> String + Send + Sync + 'static) -> Box<dyn Fn() -> String + Send + Sync> {
+    Box::new(f)
+}
+
+/// A label in the visitor's language that follows `setLocale`.
+fn tr(chat: Chat, pick: fn(&Texts) -> &'static str) -> Text {
+    text(move || pick(chat.t()))
 }
 
 /// One line of the conversation; an answer with its state, feedback and sources.
@@ -461,26 +481,26 @@ fn line_view(line: Line, chat: Chat) -> impl IntoView {
         chat.focus_composer();
     };
     view! {
-        <li class="line bot" class:failed=move || is(Status::Failed) class:stopped=move || is(Status::Stopped)>
-            <span class="typing" role="img" hidden=move || !is(Status::Waiting) aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></span>
-            <div class="text" hidden=move || is(Status::Waiting) use:answer_text=answer></div>
-            <p class="note" hidden=move || !is(Status::Stopped)>{tr(chat, |t| t.stopped)}</p>
+        <li class="line bot" class:failed=flag(move || is(Status::Failed)) class:stopped=flag(move || is(Status::Stopped))>
+            <span class="typing" role="img" hidden=flag(move || !is(Status::Waiting)) aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></span>
+            <div class="text" hidden=flag(move || is(Status::Waiting)) use:answer_text=answer></div>
+            <p class="note" hidden=flag(move || !is(Status::Stopped))>{tr(chat, |t| t.stopped)}</p>
             {move || answer.with(|answer| answer.error.clone()).map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> })}
-            <button class="retry" type="button" hidden=move || !is(Status::Failed) disabled=move || chat.busy.get() on:click=retry>{tr(chat, |t| t.retry)}</button>
+            <button class="retry" type="button" hidden=flag(move || !is(Status::Failed)) disabled=flag(move || chat.busy.get()) on:click=retry>{tr(chat, |t| t.retry)}</button>
             // Rendered with the answer and shown once it is complete, so that the buttons stay
             // the same elements (and keep the focus) when the visitor chooses.
-            <div class="feedback" hidden=move || !(is(Status::Complete) && answer.with(|answer| answer.ids.is_some()))>
+            <div class="feedback" hidden=flag(move || !(is(Status::Complete) && answer.with(|answer| answer.ids.is_some())))>
                 {thumb(&line, chat, "up", |t| t.helpful)}
                 {thumb(&line, chat, "down", |t| t.not_helpful)}
-                <span class="thanks">{move || if answer.with(|answer| answer.voted) { chat.t().thanks_feedback } else { "" }}</span>
+                <span class="thanks">{text(move || if answer.with(|answer| answer.voted) { chat.t().thanks_feedback } else { "" })}</span>
             </div>
             // "Source: " is drawn by CSS from `--source` (a fixed string of i18n.rs, never the
             // answer's text), so each item's text is the source's title alone.
             <ul
                     class="citations"
-                    hidden=move || answer.with(|answer| answer.citations.is_empty())
+                    hidden=flag(move || answer.with(|answer| answer.citations.is_empty()))
                     aria-label=tr(chat, |t| t.sources)
-                    style=move || ["--source:\"", chat.t().source, "\""].concat()
+                    style=owned(move || ["--source:\"", chat.t().source, "\""].concat())
                 >
                     {move || answer.with(|answer| answer.citations.clone()).into_iter().map(|c| view! { <li title=c.snippet>{c.title}</li> }).collect_view()}
             </ul>
@@ -503,15 +523,14 @@ fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'s
     let turn = if thumbs == "down" { "rotate(180 12 12)" } else { "" };
     let answer = line.answer;
     let line = line.clone();
-    let label = tr(chat, label);
     view! {
         <button
             class="thumb"
             type="button"
-            aria-label=label
-            title=label
-            aria-pressed=move || if answer.with(|answer| answer.vote == Some(thumbs)) { "true" } else { "false" }
-            aria-disabled=move || if answer.with(|answer| answer.vote.is_some()) { "true" } else { "false" }
+            aria-label=tr(chat, label)
+            title=tr(chat, label)
+            aria-pressed=text(move || if answer.with(|answer| answer.vote == Some(thumbs)) { "true" } else { "false" })
+            aria-disabled=text(move || if answer.with(|answer| answer.vote.is_some()) { "true" } else { "false" })
             on:click=move |_| chat.rate(&line, thumbs)
         >
             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
