@@ -216,18 +216,18 @@ pub fn widget(
             >
                 {header(chat, title, avatar, no_lines)}
                 <ol class="messages" aria-live="polite" aria-busy=text(move || if chat.busy.get() { "true" } else { "false" })>
-                    {move || welcome().map(|text| view! { <li class="line bot welcome">{text}</li> })}
+                    {dynamic(move || welcome().map(|text| view! { <li class="line bot welcome">{text}</li> }).into_any())}
                     // Lines are appended, or all replaced: a list rebuilt in place by position
                     // does, without a keyed list's diffing (BENCHMARKS.md).
-                    {move || lines.with(|lines| {
+                    {dynamic(move || lines.with(|lines| {
                         lines.iter().map(|line| line_view(line.clone(), chat)).collect_view()
-                    })}
+                    }).into_any())}
                 </ol>
                 <ul class="chips starters" hidden=flag(move || !(no_lines() && !starters().is_empty() && chat.lead() == LeadForm::Hidden)) aria-label=tr(chat, |t| t.starters)>
-                    {move || starters().into_iter().map(|question| {
+                    {dynamic(move || starters().into_iter().map(|question| {
                         let asked = question.clone();
                         view! { <li><button type="button" on:click=move |_| chat.send_text(asked.clone())>{question}</button></li> }
-                    }).collect_view()}
+                    }).collect_view().into_any())}
                 </ul>
                 {lead_form(chat)}
                 {composer(chat)}
@@ -248,7 +248,7 @@ fn header(
     view! {
         <header class="panel-header">
             // Decorative: the title beside it names the chatbot.
-            {move || avatar().map(|src| view! { <img class="avatar" src=src alt="" width="28" height="28"/> })}
+            {dynamic(move || avatar().map(|src| view! { <img class="avatar" src=src alt="" width="28" height="28"/> }).into_any())}
             <span class="title">{title}</span>
             // Parts that come and go are in the page from the start and hidden while they do not
             // apply: one `hidden` attribute costs the WASM far less than a `<Show>` (BENCHMARKS.md,
@@ -314,9 +314,9 @@ fn lead_form(chat: Chat) -> impl IntoView {
                 on:input=move |ev| email.set(event_target_value(&ev))
             />
             // Added when it applies, so that it is announced as an alert.
-            {move || (chat.lead() == LeadForm::Failed).then(|| view! {
+            {dynamic(move || (chat.lead() == LeadForm::Failed).then(|| view! {
                 <p class="error" role="alert">{tr(chat, |t| t.lead_failed)}</p>
-            })}
+            }).into_any())}
             <div class="lead-actions">
                 <button type="submit" class="send" disabled=flag(move || chat.lead() == LeadForm::Sending)>
                     {tr(chat, |t| t.lead_send)}
@@ -344,7 +344,7 @@ fn composer(chat: Chat) -> impl IntoView {
     };
     view! {
         <ul class="chips suggestions" hidden=flag(move || chat.suggestions.with(Vec::is_empty) || chat.busy.get()) aria-label=tr(chat, |t| t.suggestions)>
-            {move || chat.suggestions.get().into_iter().map(|text| {
+            {dynamic(move || chat.suggestions.get().into_iter().map(|text| {
                 let chosen = text.clone();
                 view! {
                     <li><button type="button" on:click=move |_| {
@@ -353,7 +353,7 @@ fn composer(chat: Chat) -> impl IntoView {
                         chat.focus_composer();
                     }>{text}</button></li>
                 }
-            }).collect_view()}
+            }).collect_view().into_any())}
         </ul>
         <form class="composer" hidden=flag(move || chat.lead() == LeadForm::Required) on:submit=move |ev| {
             ev.prevent_default();
@@ -408,9 +408,9 @@ fn launcher(chat: Chat) -> impl IntoView {
             <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
                 <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/>
             </svg>
-            {move || (chat.unread.get() > 0).then(|| view! {
+            {dynamic(move || (chat.unread.get() > 0).then(|| view! {
                 <span class="badge" aria-hidden="true">{move || chat.unread.get()}</span>
-            })}
+            }).into_any())}
         </button>
     }
 }
@@ -435,6 +435,13 @@ fn flag(on: impl Fn() -> bool + Send + Sync + 'static) -> Box<dyn Fn() -> bool +
 type Text = Box<dyn Fn() -> &'static str + Send + Sync>;
 
 fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Text {
+    Box::new(f)
+}
+
+/// A part of the view that comes and goes or changes shape (a list, an optional line). Every one
+/// is this one boxed closure type of a type-erased view, so the WASM holds one copy of the code
+/// that swaps a part in and out instead of one per part (BENCHMARKS.md, "Widget weight").
+fn dynamic(f: impl Fn() -> AnyView + Send + Sync + 'static) -> Box<dyn Fn() -> AnyView + Send + Sync> {
     Box::new(f)
 }
 
@@ -485,7 +492,7 @@ fn line_view(line: Line, chat: Chat) -> impl IntoView {
             <span class="typing" role="img" hidden=flag(move || !is(Status::Waiting)) aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></span>
             <div class="text" hidden=flag(move || is(Status::Waiting)) use:answer_text=answer></div>
             <p class="note" hidden=flag(move || !is(Status::Stopped))>{tr(chat, |t| t.stopped)}</p>
-            {move || answer.with(|answer| answer.error.clone()).map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> })}
+            {dynamic(move || answer.with(|answer| answer.error.clone()).map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> }).into_any())}
             <button class="retry" type="button" hidden=flag(move || !is(Status::Failed)) disabled=flag(move || chat.busy.get()) on:click=retry>{tr(chat, |t| t.retry)}</button>
             // Rendered with the answer and shown once it is complete, so that the buttons stay
             // the same elements (and keep the focus) when the visitor chooses.
@@ -502,7 +509,7 @@ fn line_view(line: Line, chat: Chat) -> impl IntoView {
                     aria-label=tr(chat, |t| t.sources)
                     style=owned(move || ["--source:\"", chat.t().source, "\""].concat())
                 >
-                    {move || answer.with(|answer| answer.citations.clone()).into_iter().map(|c| view! { <li title=c.snippet>{c.title}</li> }).collect_view()}
+                    {dynamic(move || answer.with(|answer| answer.citations.clone()).into_iter().map(|c| view! { <li title=c.snippet>{c.title}</li> }).collect_view().into_any())}
             </ul>
         </li>
     }
