@@ -226,7 +226,7 @@ pub fn widget(
                 <ul class="chips starters" hidden=flag(move || !(no_lines() && !starters().is_empty() && chat.lead() == LeadForm::Hidden)) aria-label=tr(chat, |t| t.starters)>
                     {dynamic(move || starters().into_iter().map(|question| {
                         let asked = question.clone();
-                        view! { <li><button type="button" on:click=move |_| chat.send_text(asked.clone())>{question}</button></li> }
+                        view! { <li><button type="button" on:click=click(move |_| chat.send_text(asked.clone()))>{question}</button></li> }
                     }).collect_view().into_any())}
                 </ul>
                 {lead_form(chat)}
@@ -258,7 +258,7 @@ fn header(
                 type="button"
                 hidden=flag(move || chat.conversation.with(Option::is_none) || chat.escalated.get())
                 disabled=flag(move || chat.escalating.get())
-                on:click=move |_| chat.escalate()
+                on:click=click(move |_| chat.escalate())
             >
                 {tr(chat, |t| t.talk_to_human)}
             </button>
@@ -268,14 +268,14 @@ fn header(
                 hidden=flag(move || chat.conversation.with(Option::is_none) && no_lines())
                 aria-label=tr(chat, |t| t.new_conversation)
                 title=tr(chat, |t| t.new_conversation)
-                on:click=move |_| chat.new_conversation()
+                on:click=click(move |_| chat.new_conversation())
             >
                 <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
                     <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/>
                 </svg>
             </button>
             {(!chat.inline || chat.frame).then(|| view! {
-                <button class="icon close" type="button" aria-label=tr(chat, |t| t.close_chat) on:click=move |_| chat.hide()>"×"</button>
+                <button class="icon close" type="button" aria-label=tr(chat, |t| t.close_chat) on:click=click(move |_| chat.hide())>"×"</button>
             })}
         </header>
     }
@@ -286,10 +286,10 @@ fn lead_form(chat: Chat) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     view! {
-        <form class="lead" hidden=flag(move || chat.lead() == LeadForm::Hidden) on:submit=move |ev| {
+        <form class="lead" hidden=flag(move || chat.lead() == LeadForm::Hidden) on:submit=submit(move |ev| {
             ev.prevent_default();
             chat.submit_lead(&name.get_untracked(), &email.get_untracked());
-        }>
+        })>
             <p class="lead-intro">{tr(chat, |t| t.lead_intro)}</p>
             <input
                 node_ref=chat.lead_field
@@ -300,7 +300,7 @@ fn lead_form(chat: Chat) -> impl IntoView {
                 placeholder=tr(chat, |t| t.lead_name)
                 aria-label=tr(chat, |t| t.lead_name)
                 prop:value=owned(move || name.get())
-                on:input=move |ev| name.set(event_target_value(&ev))
+                on:input=input(move |ev| name.set(event_target_value(&ev)))
             />
             <input
                 type="email"
@@ -311,7 +311,7 @@ fn lead_form(chat: Chat) -> impl IntoView {
                 placeholder=tr(chat, |t| t.lead_email)
                 aria-label=tr(chat, |t| t.lead_email)
                 prop:value=owned(move || email.get())
-                on:input=move |ev| email.set(event_target_value(&ev))
+                on:input=input(move |ev| email.set(event_target_value(&ev)))
             />
             // Added when it applies, so that it is announced as an alert.
             {dynamic(move || (chat.lead() == LeadForm::Failed).then(|| view! {
@@ -321,10 +321,10 @@ fn lead_form(chat: Chat) -> impl IntoView {
                 <button type="submit" class="send" disabled=flag(move || chat.lead() == LeadForm::Sending)>
                     {tr(chat, |t| t.lead_send)}
                 </button>
-                <button type="button" class="retry" hidden=flag(move || chat.lead() == LeadForm::Required) on:click=move |_| {
+                <button type="button" class="retry" hidden=flag(move || chat.lead() == LeadForm::Required) on:click=click(move |_| {
                     chat.set_lead(LeadForm::Hidden);
                     chat.focus_composer();
-                }>{tr(chat, |t| t.lead_skip)}</button>
+                })>{tr(chat, |t| t.lead_skip)}</button>
             </div>
         </form>
     }
@@ -347,18 +347,18 @@ fn composer(chat: Chat) -> impl IntoView {
             {dynamic(move || chat.suggestions.get().into_iter().map(|text| {
                 let chosen = text.clone();
                 view! {
-                    <li><button type="button" on:click=move |_| {
+                    <li><button type="button" on:click=click(move |_| {
                         draft.set(String::new());
                         chat.send_text(chosen.clone());
                         chat.focus_composer();
-                    }>{text}</button></li>
+                    })>{text}</button></li>
                 }
             }).collect_view().into_any())}
         </ul>
-        <form class="composer" hidden=flag(move || chat.lead() == LeadForm::Required) on:submit=move |ev| {
+        <form class="composer" hidden=flag(move || chat.lead() == LeadForm::Required) on:submit=submit(move |ev| {
             ev.prevent_default();
             send();
-        }>
+        })>
             <input
                 node_ref=chat.composer
                 type="text"
@@ -368,11 +368,11 @@ fn composer(chat: Chat) -> impl IntoView {
                 placeholder=tr(chat, |t| t.placeholder)
                 aria-label=tr(chat, |t| t.your_message)
                 prop:value=owned(move || draft.get())
-                on:input=move |ev| {
+                on:input=input(move |ev| {
                     let typed = event_target_value(&ev);
                     draft.set(typed.clone());
                     chat.suggest(typed);
-                }
+                })
             />
             // One button that is "Send" or, while an answer streams, "Stop": it keeps the
             // keyboard focus when it changes.
@@ -380,12 +380,12 @@ fn composer(chat: Chat) -> impl IntoView {
                 type="submit"
                 class="send"
                 class:stop=flag(move || chat.busy.get())
-                on:click=move |ev| {
+                on:click=click(move |ev| {
                     if chat.busy.get_untracked() {
                         ev.prevent_default();
                         chat.stop();
                     }
-                }
+                })
             >
                 {text(move || if chat.busy.get() { chat.t().stop } else { chat.t().send })}
             </button>
@@ -403,7 +403,7 @@ fn launcher(chat: Chat) -> impl IntoView {
             type="button"
             aria-label=owned(move || chat.t().launcher(open.get(), chat.unread.get()))
             aria-expanded=text(move || if open.get() { "true" } else { "false" })
-            on:click=move |_| if open.get_untracked() { open.set(false) } else { chat.show(true) }
+            on:click=click(move |_| if open.get_untracked() { open.set(false) } else { chat.show(true) })
         >
             <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
                 <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/>
@@ -442,6 +442,20 @@ fn text(f: impl Fn() -> &'static str + Send + Sync + 'static) -> Text {
 /// is this one boxed closure type of a type-erased view, so the WASM holds one copy of the code
 /// that swaps a part in and out instead of one per part (BENCHMARKS.md, "Widget weight").
 fn dynamic(f: impl Fn() -> AnyView + Send + Sync + 'static) -> Box<dyn Fn() -> AnyView + Send + Sync> {
+    Box::new(f)
+}
+
+/// Event handlers, one boxed type per kind of event, so that the WASM holds one copy of the code
+/// that attaches a listener per kind instead of one per handler (BENCHMARKS.md, "Widget weight").
+fn click(f: impl FnMut(web_sys::MouseEvent) + 'static) -> Box<dyn FnMut(web_sys::MouseEvent)> {
+    Box::new(f)
+}
+
+fn submit(f: impl FnMut(web_sys::SubmitEvent) + 'static) -> Box<dyn FnMut(web_sys::SubmitEvent)> {
+    Box::new(f)
+}
+
+fn input(f: impl FnMut(web_sys::Event) + 'static) -> Box<dyn FnMut(web_sys::Event)> {
     Box::new(f)
 }
 
@@ -493,7 +507,7 @@ fn line_view(line: Line, chat: Chat) -> impl IntoView {
             <div class="text" hidden=flag(move || is(Status::Waiting)) use:answer_text=answer></div>
             <p class="note" hidden=flag(move || !is(Status::Stopped))>{tr(chat, |t| t.stopped)}</p>
             {dynamic(move || answer.with(|answer| answer.error.clone()).map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> }).into_any())}
-            <button class="retry" type="button" hidden=flag(move || !is(Status::Failed)) disabled=flag(move || chat.busy.get()) on:click=retry>{tr(chat, |t| t.retry)}</button>
+            <button class="retry" type="button" hidden=flag(move || !is(Status::Failed)) disabled=flag(move || chat.busy.get()) on:click=click(retry)>{tr(chat, |t| t.retry)}</button>
             // Rendered with the answer and shown once it is complete, so that the buttons stay
             // the same elements (and keep the focus) when the visitor chooses.
             <div class="feedback" hidden=flag(move || !(is(Status::Complete) && answer.with(|answer| answer.ids.is_some())))>
@@ -538,7 +552,7 @@ fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'s
             title=tr(chat, label)
             aria-pressed=text(move || if answer.with(|answer| answer.vote == Some(thumbs)) { "true" } else { "false" })
             aria-disabled=text(move || if answer.with(|answer| answer.vote.is_some()) { "true" } else { "false" })
-            on:click=move |_| chat.rate(&line, thumbs)
+            on:click=click(move |_| chat.rate(&line, thumbs))
         >
             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
                 <path
