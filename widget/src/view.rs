@@ -14,6 +14,22 @@ use crate::options::{Mode, Options};
 use crate::page::Identity;
 use crate::{render, storage};
 
+// The icons, as constant markup set with `inner_html`: the view builds no SVG elements, each of
+// whose element and attribute types would cost the WASM its own code (BENCHMARKS.md, "Widget
+// weight"). Only these constants are ever set this way, never text from the server or the page.
+const NEW_ICON: &str = r#"<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/></svg>"#;
+const LAUNCHER_ICON: &str = r#"<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>"#;
+const THUMB_UP: &str = concat!(
+    r#"<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path fill="currentColor" d=""#,
+    "M2 10h4v11H2zM8 10l4-7c1.5 0 2.5 1 2 3l-1 4h6.5c1.4 0 2.3 1.3 1.9 2.6l-2 7c-.3.9-1.1 1.4-2 1.4H8z",
+    r#""/></svg>"#
+);
+const THUMB_DOWN: &str = concat!(
+    r#"<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path transform="rotate(180 12 12)" fill="currentColor" d=""#,
+    "M2 10h4v11H2zM8 10l4-7c1.5 0 2.5 1 2 3l-1 4h6.5c1.4 0 2.3 1.3 1.9 2.6l-2 7c-.3.9-1.1 1.4-2 1.4H8z",
+    r#""/></svg>"#
+);
+
 /// The whole widget. `chat_out` receives the shared state, which the page's handle uses.
 pub fn widget(
     options: Options,
@@ -269,11 +285,8 @@ fn header(
                 aria-label=tr(chat, |t| t.new_conversation)
                 title=tr(chat, |t| t.new_conversation)
                 on:click=click(move |_| chat.new_conversation())
-            >
-                <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-                    <path fill="currentColor" d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/>
-                </svg>
-            </button>
+                inner_html=NEW_ICON
+            ></button>
             {(!chat.inline || chat.frame).then(|| view! {
                 <button class="icon close" type="button" aria-label=tr(chat, |t| t.close_chat) on:click=click(move |_| chat.hide())>"×"</button>
             })}
@@ -405,9 +418,7 @@ fn launcher(chat: Chat) -> impl IntoView {
             aria-expanded=text(move || if open.get() { "true" } else { "false" })
             on:click=click(move |_| if open.get_untracked() { open.set(false) } else { chat.show(true) })
         >
-            <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
-                <path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/>
-            </svg>
+            <span class="glyph" inner_html=LAUNCHER_ICON></span>
             {dynamic(move || (chat.unread.get() > 0).then(|| view! {
                 <span class="badge" aria-hidden="true">{move || chat.unread.get()}</span>
             }).into_any())}
@@ -503,7 +514,7 @@ fn line_view(line: Line, chat: Chat) -> impl IntoView {
     };
     view! {
         <li class="line bot" class:failed=flag(move || is(Status::Failed)) class:stopped=flag(move || is(Status::Stopped))>
-            <span class="typing" role="img" hidden=flag(move || !is(Status::Waiting)) aria-label=tr(chat, |t| t.typing)><i></i><i></i><i></i></span>
+            <span class="typing" role="img" hidden=flag(move || !is(Status::Waiting)) aria-label=tr(chat, |t| t.typing) inner_html="<i></i><i></i><i></i>"></span>
             <div class="text" hidden=flag(move || is(Status::Waiting)) use:answer_text=answer></div>
             <p class="note" hidden=flag(move || !is(Status::Stopped))>{tr(chat, |t| t.stopped)}</p>
             {dynamic(move || answer.with(|answer| answer.error.clone()).map(|failure| view! { <p class="error">{failure.text(chat.t())}</p> }).into_any())}
@@ -541,7 +552,7 @@ fn answer_text(element: web_sys::Element, answer: RwSignal<Answer>) {
 fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'static str) -> impl IntoView {
     // An inline SVG rather than an emoji: host pages and systems without an emoji font drew the
     // emoji as empty boxes. "Down" is the same hand turned over.
-    let turn = if thumbs == "down" { "rotate(180 12 12)" } else { "" };
+    let icon = if thumbs == "down" { THUMB_DOWN } else { THUMB_UP };
     let answer = line.answer;
     let line = line.clone();
     view! {
@@ -553,14 +564,7 @@ fn thumb(line: &Line, chat: Chat, thumbs: &'static str, label: fn(&Texts) -> &'s
             aria-pressed=text(move || if answer.with(|answer| answer.vote == Some(thumbs)) { "true" } else { "false" })
             aria-disabled=text(move || if answer.with(|answer| answer.vote.is_some()) { "true" } else { "false" })
             on:click=click(move |_| chat.rate(&line, thumbs))
-        >
-            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
-                <path
-                    transform=turn
-                    fill="currentColor"
-                    d="M2 10h4v11H2zM8 10l4-7c1.5 0 2.5 1 2 3l-1 4h6.5c1.4 0 2.3 1.3 1.9 2.6l-2 7c-.3.9-1.1 1.4-2 1.4H8z"
-                />
-            </svg>
-        </button>
+            inner_html=icon
+        ></button>
     }
 }
