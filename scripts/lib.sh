@@ -148,4 +148,7 @@ build_widget() {
     say "Building the widget (release WASM, stable)"
     (cd "$ROOT" && cargo leptos build --release --project widget --frontend-only)
   fi
+  # Short names for wasm-bindgen's imports, and no stream adapters (scripts/widget-slim.mjs).
+  node "$ROOT/scripts/widget-slim.mjs" \
+    "$ROOT/target/widget-site/w/parlor-widget.wasm" "$ROOT/target/widget-site/w/parlor-widget.js"
 }

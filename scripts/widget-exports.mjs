@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 
 const own = /^(mount|handle_(open|close|toggle|identify|setLocale|sendMessage|destroy))$/;
 const bindgen =
-  /^(memory|__wbindgen_\w+|__wbg_\w+|__externref_\w+|wasm_bindgen_[0-9a-f]+___convert__closures\w*|__abort_handler|__instance_terminated)$/;
+  /^(memory|__wbindgen_\w+|__wbg_\w+|__externref_\w+|wasm_bindgen_[0-9a-f]+___convert__closures\w*|\$_[0-9a-z]+|__abort_handler|__instance_terminated)$/;
 const leptos = /^(_WASM_SPLIT_MARKER_[0-9a-f]+version|intounderlying(bytesource|sink|source)_\w+)$/;
 
 export function foreignExports(bytes) {
