@@ -13,11 +13,14 @@
 // widget calls no server function, so their exports, their code (found dead by `wasm-opt`
 // afterwards) and their classes in the glue go.
 //
-// Safe by construction: a new name must not occur in the glue before the change, every old name
-// must occur in it (as a whole name), and afterwards no old name may remain. A build whose names
+// Safe by construction: a new name must not occur in the glue before the change, every import's
+// old name must occur in it (as a whole name), no old name may remain afterwards, and the glue
+// must still parse. A build whose names
 // are already short (the script ran) is left alone. Run by `build_widget` in scripts/lib.sh.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const [wasmPath, jsPath] = process.argv.slice(2);
@@ -88,7 +91,16 @@ const fresh = (prefix) => {
 const isImport = (field) => field.startsWith("__wbg_") || field.startsWith("__wbindgen_");
 const isStreamAdapter = (field) => /^(__wbg_)?intounderlying(bytesource|sink|source)_/.test(field);
 const dropped = [];
-const isShim = (field) => field.startsWith("wasm_bindgen_") && field.includes("convert__closures");
+let movedModule = false;
+const imported = new Set();
+// The closure shims, and wasm-bindgen's own exports that only its glue calls (`__wbindgen_malloc`,
+// `__externref_table_alloc`, `__wbg_handle_free`, …). The widget's entry points keep their names.
+const isShim = (field) =>
+  (field.startsWith("wasm_bindgen_") && field.includes("convert__closures")) ||
+  /^(__wbindgen_|__externref_|__wbg_)/.test(field);
+// The glue's name for the module of every import, which the WASM repeats for each of them.
+const GLUE_MODULE = "./parlor-widget_bg.js";
+const SHORT_MODULE = "w";
 
 if (wasm.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not a WASM module`);
 const parts = [wasm.subarray(0, 8)];
@@ -111,8 +123,11 @@ while (at < wasm.length) {
         if (isImport(field)) {
           short = fresh("$");
           renames.set(field, short);
+          imported.add(field);
         }
-        entries.push(name(module), name(short), wasm.subarray(afterField, next));
+        const shortModule = module === GLUE_MODULE ? SHORT_MODULE : module;
+        if (shortModule !== module) movedModule = true;
+        entries.push(name(shortModule), name(short), wasm.subarray(afterField, next));
         p = next;
       } else {
         const [field, afterField] = readName(wasm, p);
@@ -140,7 +155,7 @@ while (at < wasm.length) {
   at = end;
 }
 
-if (renames.size === 0 && dropped.length === 0) {
+if (renames.size === 0 && dropped.length === 0 && !movedModule) {
   console.log("widget-slim: slim already");
   process.exit(0);
 }
@@ -148,7 +163,8 @@ const escape = (text) => text.replace(/[$]/g, "\\$");
 for (const [old, short] of renames) {
   const pattern = new RegExp(`(?<![\\w$])${escape(old)}(?![\\w$])`, "g");
   const found = js.match(pattern)?.length ?? 0;
-  if (found === 0) throw new Error(`${old} is not in ${jsPath}: the glue and the WASM do not match`);
+  // Every import has its function in the glue; an export may be one the glue never calls.
+  if (found === 0 && imported.has(old)) throw new Error(`${old} is not in ${jsPath}: the glue and the WASM do not match`);
   // A function, not a string: `$1` in a replacement string would mean a captured group.
   js = js.replace(pattern, () => short);
 }
@@ -184,6 +200,51 @@ if (dropped.length > 0) {
   if (/export class IntoUnderlying/.test(js)) throw new Error(`a stream class is still in ${jsPath}`);
 }
 
+if (movedModule) {
+  const key = `"${GLUE_MODULE}":{`;
+  if (js.split(key).length !== 2) throw new Error(`${jsPath} does not name the import module once`);
+  js = js.replace(key, () => `${SHORT_MODULE}:{`);
+}
+
+// The glue's functions for imports that wasm-opt removed from the WASM (they are generated before
+// it runs): every `__wbg_…:function(…){…},` left after the renaming is one of them.
+function withoutEntry(source, at) {
+  let i = source.indexOf("{", source.indexOf("function", at));
+  let depth = 0;
+  let quote = null;
+  for (; i < source.length; i++) {
+    const c = source[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'" || c === "`") quote = c;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) break;
+  }
+  const end = source[i + 1] === "," ? i + 2 : i + 1;
+  return source.slice(0, at) + source.slice(end);
+}
+let deadImports = 0;
+for (let at = js.search(/[{,]__wbg_\w+:function\(/); at >= 0; at = js.search(/[{,]__wbg_\w+:function\(/)) {
+  js = withoutEntry(js, at + 1);
+  deadImports += 1;
+}
+// The finalisers of the stream classes removed above.
+js = js.replace(/,\w+="u"<typeof FinalizationRegistry\?\{register:\(\)=>\{\},unregister:\(\)=>\{\}\}:new FinalizationRegistry\(\w+=>\w+\.__wbg_intounderlying\w+_free\(\w+,1\)\)/g, "");
+if (/__wbg_intounderlying/.test(js) && dropped.length > 0) {
+  // A glue of another shape: its finalisers stay (harmless: nothing registers with them).
+  console.log("widget-slim: the stream classes' finalisers stay in the glue");
+}
+
+// The glue must still parse as a module.
+const check = join(tmpdir(), `widget-slim-${process.pid}.mjs`);
+writeFileSync(check, js);
+try {
+  execFileSync(process.execPath, ["--check", check], { stdio: "inherit" });
+} finally {
+  rmSync(check, { force: true });
+}
+
 writeFileSync(wasmPath, Buffer.concat(parts));
 writeFileSync(jsPath, js);
 if (dropped.length > 0) {
@@ -193,4 +254,6 @@ if (dropped.length > 0) {
   const features = ["bulk-memory", "mutable-globals", "nontrapping-float-to-int", "reference-types", "sign-ext", "multivalue"];
   execFileSync(wasmOpt, [wasmPath, "-Oz", ...features.map((f) => `--enable-${f}`), "-o", wasmPath], { stdio: "inherit" });
 }
-console.log(`widget-slim: ${renames.size} names shortened, ${dropped.length} stream adapter exports dropped`);
+console.log(
+  `widget-slim: ${renames.size} names shortened, ${dropped.length} stream adapter exports dropped, ${deadImports} dead import functions removed from the glue`,
+);
