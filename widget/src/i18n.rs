@@ -2,6 +2,8 @@
 //! from `data-language`, then `Parlor.setLocale()`, else the browser's languages, else English;
 //! a language tag is matched by its primary subtag (`pt-BR` is Portuguese).
 
+use std::sync::OnceLock;
+
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -58,15 +60,18 @@ impl Lang {
         }
     }
 
+    /// The strings in this language, unpacked on first use.
     pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::En => &EN,
-            Lang::De => &DE,
-            Lang::Fr => &FR,
-            Lang::Es => &ES,
-            Lang::Pt => &PT,
-            Lang::Ja => &JA,
-        }
+        static TABLES: [OnceLock<Texts>; 6] = [const { OnceLock::new() }; 6];
+        let packed = match self {
+            Lang::En => EN,
+            Lang::De => DE,
+            Lang::Fr => FR,
+            Lang::Es => ES,
+            Lang::Pt => PT,
+            Lang::Ja => JA,
+        };
+        TABLES[self as usize].get_or_init(|| Texts::unpack(packed))
     }
 }
 
@@ -118,7 +123,64 @@ pub struct Texts {
     pub lead_failed: &'static str,
 }
 
+/// One language's strings as one string, in [`Texts`]' field order (a pair is two strings),
+/// each ended by U+001F. Six tables of 42 string references cost the WASM more than their text;
+/// [`Texts::unpack`] makes the table of the language in use (BENCHMARKS.md, "Widget weight"). The
+/// field names are for the reader; the tests check every table's length and order.
+macro_rules! packed {
+    ($($field:ident: $($text:literal)+,)*) => {
+        concat!($($($text, "\u{1f}",)+)*)
+    };
+}
+
 impl Texts {
+    /// A table from its packed strings ([`packed!`]); a string missing at the end reads as empty.
+    fn unpack(packed: &'static str) -> Texts {
+        let mut strings = packed.split('\u{1f}');
+        let mut next = move || strings.next().unwrap_or_default();
+        // Fields are read in the order they are written here, which is the packed order.
+        Texts {
+            chat: next(),
+            chat_with: (next(), next()),
+            unavailable: next(),
+            open_chat: next(),
+            open_chat_one: next(),
+            open_chat_many: (next(), next()),
+            close_chat: next(),
+            talk_to_human: next(),
+            new_conversation: next(),
+            your_message: next(),
+            placeholder: next(),
+            send: next(),
+            stop: next(),
+            escalated: next(),
+            escalate_failed: next(),
+            conversation_ended: next(),
+            network: next(),
+            refused: next(),
+            answer_failed: next(),
+            interrupted: next(),
+            typing: next(),
+            stopped: next(),
+            retry: next(),
+            helpful: next(),
+            not_helpful: next(),
+            thanks_feedback: next(),
+            sources: next(),
+            source: next(),
+            agent: next(),
+            suggestions: next(),
+            starters: next(),
+            lead_intro: next(),
+            lead_name: next(),
+            lead_email: next(),
+            lead_send: next(),
+            lead_skip: next(),
+            lead_thanks: next(),
+            lead_failed: next(),
+        }
+    }
+
     /// The launcher's accessible name with `unread` answers waiting.
     pub fn launcher(&self, open: bool, unread: u32) -> String {
         match (open, unread) {
@@ -135,13 +197,13 @@ impl Texts {
     }
 }
 
-pub static EN: Texts = Texts {
+const EN: &str = packed! {
     chat: "Chat",
-    chat_with: ("Chat with ", ""),
+    chat_with: "Chat with " "",
     unavailable: "The chat is not available right now. Please try again later.",
     open_chat: "Open chat",
     open_chat_one: "Open chat (1 new answer)",
-    open_chat_many: ("Open chat (", " new answers)"),
+    open_chat_many: "Open chat (" " new answers)",
     close_chat: "Close chat",
     talk_to_human: "Talk to a human",
     new_conversation: "New conversation",
@@ -176,13 +238,13 @@ pub static EN: Texts = Texts {
     lead_failed: "Your details could not be sent. Please check your email address and try again.",
 };
 
-pub static DE: Texts = Texts {
+const DE: &str = packed! {
     chat: "Chat",
-    chat_with: ("Chat mit ", ""),
+    chat_with: "Chat mit " "",
     unavailable: "Der Chat ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
     open_chat: "Chat öffnen",
     open_chat_one: "Chat öffnen (1 neue Antwort)",
-    open_chat_many: ("Chat öffnen (", " neue Antworten)"),
+    open_chat_many: "Chat öffnen (" " neue Antworten)",
     close_chat: "Chat schließen",
     talk_to_human: "Mit einem Menschen sprechen",
     new_conversation: "Neues Gespräch",
@@ -217,13 +279,13 @@ pub static DE: Texts = Texts {
     lead_failed: "Ihre Daten konnten nicht gesendet werden. Bitte prüfen Sie Ihre E-Mail-Adresse.",
 };
 
-pub static FR: Texts = Texts {
+const FR: &str = packed! {
     chat: "Chat",
-    chat_with: ("Discuter avec ", ""),
+    chat_with: "Discuter avec " "",
     unavailable: "Le chat n'est pas disponible pour le moment. Veuillez réessayer plus tard.",
     open_chat: "Ouvrir le chat",
     open_chat_one: "Ouvrir le chat (1 nouvelle réponse)",
-    open_chat_many: ("Ouvrir le chat (", " nouvelles réponses)"),
+    open_chat_many: "Ouvrir le chat (" " nouvelles réponses)",
     close_chat: "Fermer le chat",
     talk_to_human: "Parler à une personne",
     new_conversation: "Nouvelle conversation",
@@ -258,13 +320,13 @@ pub static FR: Texts = Texts {
     lead_failed: "Vos coordonnées n'ont pas pu être envoyées. Vérifiez votre adresse e-mail.",
 };
 
-pub static ES: Texts = Texts {
+const ES: &str = packed! {
     chat: "Chat",
-    chat_with: ("Chatear con ", ""),
+    chat_with: "Chatear con " "",
     unavailable: "El chat no está disponible en este momento. Inténtelo de nuevo más tarde.",
     open_chat: "Abrir el chat",
     open_chat_one: "Abrir el chat (1 respuesta nueva)",
-    open_chat_many: ("Abrir el chat (", " respuestas nuevas)"),
+    open_chat_many: "Abrir el chat (" " respuestas nuevas)",
     close_chat: "Cerrar el chat",
     talk_to_human: "Hablar con una persona",
     new_conversation: "Nueva conversación",
@@ -299,13 +361,13 @@ pub static ES: Texts = Texts {
     lead_failed: "No se pudieron enviar sus datos. Compruebe su correo electrónico.",
 };
 
-pub static PT: Texts = Texts {
+const PT: &str = packed! {
     chat: "Chat",
-    chat_with: ("Conversar com ", ""),
+    chat_with: "Conversar com " "",
     unavailable: "O chat não está disponível agora. Tente novamente mais tarde.",
     open_chat: "Abrir o chat",
     open_chat_one: "Abrir o chat (1 nova resposta)",
-    open_chat_many: ("Abrir o chat (", " novas respostas)"),
+    open_chat_many: "Abrir o chat (" " novas respostas)",
     close_chat: "Fechar o chat",
     talk_to_human: "Falar com uma pessoa",
     new_conversation: "Nova conversa",
@@ -340,13 +402,13 @@ pub static PT: Texts = Texts {
     lead_failed: "Não foi possível enviar seus dados. Verifique seu e-mail.",
 };
 
-pub static JA: Texts = Texts {
+const JA: &str = packed! {
     chat: "チャット",
-    chat_with: ("", "とチャット"),
+    chat_with: "" "とチャット",
     unavailable: "現在チャットをご利用いただけません。しばらくしてからもう一度お試しください。",
     open_chat: "チャットを開く",
     open_chat_one: "チャットを開く（新しい回答 1 件）",
-    open_chat_many: ("チャットを開く（新しい回答 ", " 件）"),
+    open_chat_many: "チャットを開く（新しい回答 " " 件）",
     close_chat: "チャットを閉じる",
     talk_to_human: "担当者と話す",
     new_conversation: "新しい会話",
@@ -396,11 +458,11 @@ mod tests {
 
     #[test]
     fn counts_and_names_are_placed_where_each_language_puts_them() {
-        assert_eq!(EN.launcher(false, 3), "Open chat (3 new answers)");
-        assert_eq!(EN.launcher(false, 1), "Open chat (1 new answer)");
-        assert_eq!(DE.launcher(true, 3), "Chat schließen");
-        assert_eq!(JA.chat_with("Parlor"), "Parlorとチャット");
-        assert_eq!(FR.chat_with("Parlor"), "Discuter avec Parlor");
+        assert_eq!(Lang::En.texts().launcher(false, 3), "Open chat (3 new answers)");
+        assert_eq!(Lang::En.texts().launcher(false, 1), "Open chat (1 new answer)");
+        assert_eq!(Lang::De.texts().launcher(true, 3), "Chat schließen");
+        assert_eq!(Lang::Ja.texts().chat_with("Parlor"), "Parlorとチャット");
+        assert_eq!(Lang::Fr.texts().chat_with("Parlor"), "Discuter avec Parlor");
     }
 
     /// Every string of a language, in field order.
@@ -450,12 +512,24 @@ mod tests {
     }
 
     #[test]
+    fn every_packed_table_holds_exactly_one_string_per_field_in_order() {
+        for (lang, packed) in [(Lang::En, EN), (Lang::De, DE), (Lang::Fr, FR), (Lang::Es, ES), (Lang::Pt, PT), (Lang::Ja, JA)] {
+            assert_eq!(packed.matches('\u{1f}').count(), all(Lang::En.texts()).len(), "{lang:?}");
+            assert!(packed.ends_with('\u{1f}'));
+        }
+        let en = Lang::En.texts();
+        assert_eq!((en.chat, en.send, en.lead_failed), ("Chat", "Send", "Your details could not be sent. Please check your email address and try again."));
+        assert_eq!(en.open_chat_many, ("Open chat (", " new answers)"));
+        assert_eq!(Lang::De.texts().lead_skip, "Jetzt nicht");
+    }
+
+    #[test]
     fn every_language_translates_every_string() {
         // A string left in English in another language is a forgotten translation, except the
         // few that are the same word there, and the empty halves around a name or a count.
         let same = ["Chat", "Sources", "Suggestions", "Name", "Source: ", ""];
         for lang in [Lang::De, Lang::Fr, Lang::Es, Lang::Pt, Lang::Ja] {
-            for (theirs, english) in all(lang.texts()).into_iter().zip(all(&EN)) {
+            for (theirs, english) in all(lang.texts()).into_iter().zip(all(Lang::En.texts())) {
                 assert!(theirs != english || same.contains(&english), "{lang:?} has {english:?} in English");
                 assert!(!theirs.is_empty() || english.is_empty() || lang == Lang::Ja, "{lang:?} lacks {english:?}");
             }
