@@ -1,5 +1,5 @@
 // Slims the widget's WASM and its JS glue together, after wasm-bindgen and wasm-opt:
-// `node scripts/widget-slim.mjs <parlor-widget.wasm> <parlor-widget.js>`. Two changes:
+// `node scripts/widget-slim.mjs <parlor-widget.wasm> <parlor-widget.js>`. Three changes:
 //
 // 1. Short names for wasm-bindgen's imports and closure shims.
 // wasm-bindgen names every import `__wbg_<method>_<16 hex digits>` and every closure shim
@@ -12,6 +12,8 @@
 // exports three JavaScript stream classes (`IntoUnderlyingSource`, `…Sink`, `…ByteSource`); the
 // widget calls no server function, so their exports, their code (found dead by `wasm-opt`
 // afterwards) and their classes in the glue go.
+//
+// 3. Two more wasm-opt rounds that flatten and re-loop the control flow (see the end).
 //
 // Safe by construction: a new name must not occur in the glue before the change, every import's
 // old name must occur in it (as a whole name), no old name may remain afterwards, and the glue
@@ -247,13 +249,17 @@ try {
 
 writeFileSync(wasmPath, Buffer.concat(parts));
 writeFileSync(jsPath, js);
-if (dropped.length > 0) {
-  // The adapters' code is dead now; wasm-opt removes it (the features are those Rust's
-  // wasm32-unknown-unknown target enables, which the module already uses).
-  const wasmOpt = fileURLToPath(new URL("build-tools/node_modules/.bin/wasm-opt", import.meta.url));
-  const features = ["bulk-memory", "mutable-globals", "nontrapping-float-to-int", "reference-types", "sign-ext", "multivalue"];
-  execFileSync(wasmOpt, [wasmPath, "-Oz", ...features.map((f) => `--enable-${f}`), "-o", wasmPath], { stdio: "inherit" });
-}
+// The adapters' code is dead now, and wasm-opt removes it. The passes: cargo-leptos has run
+// `-Oz` once; two more rounds of flattening and re-looping the control flow before `-Oz` shrink
+// the WASM by another 1 % gzip (BENCHMARKS.md, "Widget weight", measured against `--converge`,
+// `--gufa-optimizing`, `--type-ssa`, `--merge-similar-functions` and three rounds). The features
+// are those Rust's wasm32-unknown-unknown target enables, which the module already uses.
+const wasmOpt = fileURLToPath(new URL("build-tools/node_modules/.bin/wasm-opt", import.meta.url));
+const features = ["bulk-memory", "mutable-globals", "nontrapping-float-to-int", "reference-types", "sign-ext", "multivalue"];
+const round = ["--flatten", "--rereloop", "-Oz", "-Oz"];
+execFileSync(wasmOpt, [wasmPath, ...features.map((f) => `--enable-${f}`), ...round, ...round, "-o", wasmPath], {
+  stdio: "inherit",
+});
 console.log(
   `widget-slim: ${renames.size} names shortened, ${dropped.length} stream adapter exports dropped, ${deadImports} dead import functions removed from the glue`,
 );

@@ -1,10 +1,12 @@
 //! The state every part of the widget shares ([`Chat`]), the conversation's lines, and what the
 //! visitor does with them: send, start over, ask for a person, leave their details.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::i18n::{Lang, Texts};
@@ -155,8 +157,8 @@ impl Line {
 /// hold it.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    /// What no view reads, in one stored value ([`Kept`]).
-    pub kept: StoredValue<Kept, LocalStorage>,
+    /// What no view reads ([`Kept`]).
+    pub kept: &'static SendWrapper<RefCell<Kept>>,
     /// An answer is streaming; there is one at a time.
     pub busy: RwSignal<bool>,
     pub open: RwSignal<bool>,
@@ -185,10 +187,11 @@ pub struct Chat {
     pub suggestions: RwSignal<Vec<String>>,
 }
 
-/// What the widget keeps that no view reads. One stored value holds all of it: each stored type
-/// costs the WASM its own copy of the arena's code (BENCHMARKS.md, "Widget weight"). It is read
-/// and changed through [`Chat::keep`]; nothing that could call back into the widget (the page's
-/// listeners) runs while it is borrowed.
+/// What the widget keeps that no view reads, in a plain `RefCell` rather than the reactive arena:
+/// a `StoredValue` costs the WASM its arena code for the type and again for every closure that
+/// reads it (BENCHMARKS.md, "Widget weight"). It lives as long as the page, like the widget
+/// ([`Kept::leak`]), and is read and changed through [`Chat::keep`]; nothing that could call back
+/// into the widget (the page's listeners) runs while it is borrowed.
 #[derive(Default)]
 pub struct Kept {
     pub backend: String,
@@ -218,19 +221,27 @@ pub struct Kept {
     pub lead_capture: Option<String>,
 }
 
+impl Kept {
+    /// Kept for the page's lifetime: the widget is mounted once per page and its handle, tasks
+    /// and view closures all hold it.
+    pub fn leak(self) -> &'static SendWrapper<RefCell<Kept>> {
+        Box::leak(Box::new(SendWrapper::new(RefCell::new(self))))
+    }
+}
+
 impl Chat {
-    /// Reads or changes what the widget keeps; `None` once the widget is gone.
-    pub fn keep<R>(self, f: impl FnOnce(&mut Kept) -> R) -> Option<R> {
-        self.kept.try_update_value(f)
+    /// Reads or changes what the widget keeps.
+    pub fn keep<R>(self, f: impl FnOnce(&mut Kept) -> R) -> R {
+        f(&mut self.kept.borrow_mut())
     }
 
     /// The server and the chatbot, for a request.
     pub fn endpoint(self) -> (String, String) {
-        self.keep(|k| (k.backend.clone(), k.chatbot_id.clone())).unwrap_or_default()
+        self.keep(|k| (k.backend.clone(), k.chatbot_id.clone()))
     }
 
     pub fn chatbot_id(self) -> String {
-        self.keep(|k| k.chatbot_id.clone()).unwrap_or_default()
+        self.keep(|k| k.chatbot_id.clone())
     }
 
     /// The visitor's language (a tracked read).
@@ -272,12 +283,10 @@ impl Chat {
 
     /// Makes a line, owned by the widget so that it outlives the view that asked for it.
     pub fn line(self, role: Role, message: String) -> Line {
-        let (key, owner) = self
-            .keep(|k| {
-                k.next_key += 1;
-                (k.next_key, k.owner.clone())
-            })
-            .unwrap_or_default();
+        let (key, owner) = self.keep(|k| {
+            k.next_key += 1;
+            (k.next_key, k.owner.clone())
+        });
         match owner {
             Some(owner) => owner.with(|| Line::new(key, role, message)),
             None => Line::new(key, role, message),
@@ -320,7 +329,7 @@ impl Chat {
         let started = id.is_some();
         self.conversation.set(id);
         // The page's identity belongs to every conversation the visitor has.
-        if started && self.keep(|k| k.identity.is_some()) == Some(true) {
+        if started && self.keep(|k| k.identity.is_some()) {
             self.identify_now();
         }
     }
@@ -406,7 +415,7 @@ impl Chat {
             }
             room
         });
-        if queued != Some(true) {
+        if !queued {
             web_sys::console::warn_1(
                 &"[parlor] sendMessage: too many messages wait for an answer; this one is dropped".into(),
             );
@@ -442,7 +451,7 @@ impl Chat {
     }
 
     pub fn lead_capture_when_needed(self) -> bool {
-        self.keep(|k| k.lead_capture.as_deref() == Some("when_needed")) == Some(true)
+        self.keep(|k| k.lead_capture.as_deref() == Some("when_needed"))
     }
 
     /// Sends the lead form's details.
@@ -477,17 +486,15 @@ impl Chat {
     /// Asks for completions of what the visitor is typing, once they have paused for 250 ms;
     /// only the answer to the latest request is shown.
     pub fn suggest(self, typed: String) {
-        let generation = self
-            .keep(|k| {
-                k.suggest_generation = k.suggest_generation.wrapping_add(1);
-                k.suggest_generation
-            })
-            .unwrap_or_default();
+        let generation = self.keep(|k| {
+            k.suggest_generation = k.suggest_generation.wrapping_add(1);
+            k.suggest_generation
+        });
         if typed.trim().chars().count() < 3 {
             self.suggestions.set(Vec::new());
             return;
         }
-        let latest = move || self.keep(|k| k.suggest_generation) == Some(generation);
+        let latest = move || self.keep(|k| k.suggest_generation) == generation;
         spawn_local(async move {
             net::sleep(250).await;
             if !latest() {

@@ -513,12 +513,17 @@ mod tests {
 
     #[test]
     fn every_packed_table_holds_exactly_one_string_per_field_in_order() {
-        for (lang, packed) in [(Lang::En, EN), (Lang::De, DE), (Lang::Fr, FR), (Lang::Es, ES), (Lang::Pt, PT), (Lang::Ja, JA)] {
+        for (lang, packed) in
+            [(Lang::En, EN), (Lang::De, DE), (Lang::Fr, FR), (Lang::Es, ES), (Lang::Pt, PT), (Lang::Ja, JA)]
+        {
             assert_eq!(packed.matches('\u{1f}').count(), all(Lang::En.texts()).len(), "{lang:?}");
             assert!(packed.ends_with('\u{1f}'));
         }
         let en = Lang::En.texts();
-        assert_eq!((en.chat, en.send, en.lead_failed), ("Chat", "Send", "Your details could not be sent. Please check your email address and try again."));
+        assert_eq!(
+            (en.chat, en.send, en.lead_failed),
+            ("Chat", "Send", "Your details could not be sent. Please check your email address and try again.")
+        );
         assert_eq!(en.open_chat_many, ("Open chat (", " new answers)"));
         assert_eq!(Lang::De.texts().lead_skip, "Jetzt nicht");
     }

@@ -42,8 +42,8 @@ impl Chat {
     /// followed again after a pause that grows with each failure in a row, from where it was.
     pub fn follow(self, conversation_id: String) {
         let generation = self.keep(|k| k.live.generation);
-        // `try_`: a widget destroyed meanwhile simply stops following.
-        let current = move || generation.is_some() && self.keep(|k| k.live.generation) == generation;
+        // A destroyed widget has unfollowed (a new generation), so this follower stops too.
+        let current = move || self.keep(|k| k.live.generation) == generation;
         let (backend, chatbot_id) = self.endpoint();
         spawn_local(async move {
             let mut failures = 0;
@@ -54,7 +54,6 @@ impl Chat {
                     k.live.abort = abort;
                     k.live.after
                 });
-                let Some(after) = after else { return };
                 let mut heard = false;
                 let end = net::follow_conversation(
                     &backend,
@@ -96,7 +95,7 @@ impl Chat {
                     }
                     fresh
                 });
-                if fresh == Some(true) {
+                if fresh {
                     self.emit_message("agent", &message.content, Some(message.id));
                     self.push(Role::Agent, message.content);
                 }

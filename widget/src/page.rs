@@ -45,7 +45,7 @@ impl Chat {
     /// Hands an event to the page's `Parlor.on` listeners, through the loader.
     pub fn emit(self, name: &str, detail: &JsValue) {
         // Taken out before the call: a listener may call back into the widget.
-        if let Some(emit) = self.keep(|k| k.emit.clone()).flatten() {
+        if let Some(emit) = self.keep(|k| k.emit.clone()) {
             // A listener that throws is the page's problem; the widget carries on.
             let _ = emit.call2(&JsValue::NULL, &name.into(), detail);
         }
@@ -71,7 +71,7 @@ impl Chat {
     /// refusal (a hash that does not match) is reported to the page's developer; the visitor
     /// sees nothing, as it is not theirs to fix.
     pub fn identify_now(self) {
-        let Some(identity) = self.keep(|k| k.identity.clone()).flatten() else { return };
+        let Some(identity) = self.keep(|k| k.identity.clone()) else { return };
         let conversation = self.conversation.get_untracked();
         spawn_local(async move {
             let request = [

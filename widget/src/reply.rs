@@ -118,7 +118,7 @@ impl Chat {
             }
             self.keep(|k| k.current = None);
             self.busy.set(false);
-            if let Some(next) = self.keep(|k| k.queued.pop_front()).flatten() {
+            if let Some(next) = self.keep(|k| k.queued.pop_front()) {
                 self.send_text(next);
             }
         });
@@ -127,7 +127,7 @@ impl Chat {
     /// Stops the streaming answer where it is: the visitor keeps what has arrived, the request
     /// ends, and the server is asked to stop generating.
     pub fn stop(self) {
-        let Some(current) = self.keep(|k| k.current.take()).flatten() else { return };
+        let Some(current) = self.keep(|k| k.current.take()) else { return };
         current.line.answer.update(|answer| answer.status = Status::Stopped);
         current.abort.abort();
         if let Some(message_id) = current.message_id {

@@ -61,7 +61,7 @@ pub fn widget(
         ..Kept::default()
     };
     let chat = Chat {
-        kept: StoredValue::new_local(kept),
+        kept: kept.leak(),
         busy: RwSignal::new(false),
         open,
         unread: RwSignal::new(0),
@@ -157,7 +157,7 @@ pub fn widget(
     // Runs once the form shows (it is in the page from the start, hidden until needed); the
     // focus moves on the next frame, once the form is no longer hidden.
     effect(Box::new(move || {
-        if chat.lead() != LeadForm::Hidden && chat.keep(|k| std::mem::take(&mut k.focus_lead)) == Some(true) {
+        if chat.lead() != LeadForm::Hidden && chat.keep(|k| std::mem::take(&mut k.focus_lead)) {
             request_animation_frame(move || chat.focus_composer());
         }
     }));
@@ -195,8 +195,7 @@ pub fn widget(
     // the visitor or the page's script opened it: `data-open` leaves the page its focus.
     effect(Box::new(move || {
         // Reading the node ref subscribes to it, so this runs again once the field exists.
-        if open.get() && input_ref.get().is_some() && chat.keep(|k| std::mem::take(&mut k.focus_on_open)) == Some(true)
-        {
+        if open.get() && input_ref.get().is_some() && chat.keep(|k| std::mem::take(&mut k.focus_on_open)) {
             chat.focus_composer();
         }
     }));
