@@ -2,9 +2,8 @@
 # Measures what the chat widget costs a visitor's browser: the loader every page downloads, and
 # the JS glue, WASM and CSS fetched when the widget opens. Prints raw, gzip and brotli sizes and
 # checks the budgets: the loader at most 3 KB gzip, the whole widget at most TOTAL_BUDGET bytes
-# gzip (1 KB = 1,000 bytes, the stricter reading). Issue 17's goal for the whole widget is
-# 120 KB; until it is reached, TOTAL_BUDGET holds what has been reached (BENCHMARKS.md,
-# "Widget weight") and only ever moves down. It also checks that the WASM exports only the
+# gzip (1 KB = 1,000 bytes, the stricter reading): issue 17's 120 KB (BENCHMARKS.md, "Widget
+# weight"). The stretch goal, 100 KB, is printed, not enforced. It also checks that the WASM exports only the
 # widget's own entry points: a WASM that links a crate with Leptos islands exports (and ships)
 # every island, which once tripled the widget. Exits 1 when a budget is exceeded or a foreign
 # export is found, 2 when a file is missing. `scripts/test.sh` runs it after the release build.
@@ -20,8 +19,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SITE_DIR="${PARLOR_SITE_DIR:-$ROOT/target/site}"
 WIDGET_DIR="${PARLOR_WIDGET_DIR:-$ROOT/target/widget-site}/w"
 LOADER_BUDGET=3000
-TOTAL_BUDGET=137000
-GOAL=120000
+TOTAL_BUDGET=120000
+STRETCH=100000
 
 parts=(
   "loader|$SITE_DIR/widget.js"
@@ -95,8 +94,8 @@ check() {
 }
 check "loader (every page)" "$loader_gzip" "$LOADER_BUDGET"
 check "whole widget (loader, glue, WASM, CSS)" "$total_gzip" "$TOTAL_BUDGET"
-if [ "$total_gzip" -gt "$GOAL" ]; then
-  printf '%-40s %7d B gzip >  %7d B: the goal of issue 17 is not reached yet\n' "whole widget, goal" "$total_gzip" "$GOAL"
+if [ "$total_gzip" -gt "$STRETCH" ]; then
+  printf '%-40s %7d B gzip >  %7d B: not yet\n' "whole widget, stretch goal" "$total_gzip" "$STRETCH"
 fi
 
 # The WASM exports only the widget's own entry points (scripts/widget-exports.mjs says what is
