@@ -204,14 +204,7 @@ impl ChatbotPatch {
                 .collect();
         }
         if let Some(language) = self.language {
-            let language = language.trim();
-            let valid = (2..=12).contains(&language.len())
-                && language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && language.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-            if !valid {
-                return Err(Error::Validation("language must be a language tag such as en or pt-BR".into()));
-            }
-            language.clone_into(&mut settings.language);
+            settings.language = language_tag(&language)?;
         }
         if let Some(theme) = self.theme {
             settings.theme = theme;
@@ -461,6 +454,19 @@ pub async fn delete_chatbot(db: &Db, workspace_id: &str, id: &str) -> Result<()>
         return Err(Error::NotFound("chatbot"));
     }
     Ok(())
+}
+
+/// A language tag such as `en` or `pt-BR`, checked for its shape (2 to 12 letters, digits and
+/// hyphens, starting with a letter); `pt_BR` is read as `pt-BR`.
+pub fn language_tag(raw: &str) -> Result<String> {
+    let tag = raw.trim().replace('_', "-");
+    let valid = (2..=12).contains(&tag.len())
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !valid {
+        return Err(Error::Validation("language must be a language tag such as en or pt-BR".into()));
+    }
+    Ok(tag)
 }
 
 #[cfg(test)]

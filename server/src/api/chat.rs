@@ -90,7 +90,8 @@ pub async fn answer(
     key_id: Option<String>,
 ) -> Result<Response, Error> {
     let max = usize::try_from(state.config.max_message_chars).unwrap_or(usize::MAX);
-    let mut input = NewMessage::parse_within(&body.message, body.conversation_id, body.visitor_id, max)?;
+    let mut input = NewMessage::parse_within(&body.message, body.conversation_id, body.visitor_id, max)?
+        .in_language(body.language.as_deref())?;
     input.key_id = key_id;
     let reply = state.chat.send_message(chatbot, input).await?;
     if body.stream { Ok(event_stream(reply)) } else { Ok(Json(collect(reply).await?).into_response()) }

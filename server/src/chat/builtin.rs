@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
+use super::phrases::Phrases;
 use super::{ChatModel, Citation, ModelError, ModelEvent, ModelRequest, citation};
 use crate::knowledge::{EntryKind, terms};
 
@@ -75,42 +76,37 @@ fn best_sentences(content: &str, question: &str, max: usize) -> String {
 
 /// Composes the answer for a request. Pure, so it is tested without streaming.
 pub fn compose(request: &ModelRequest) -> Answer {
+    // Its own words are in the visitor's language; the knowledge it quotes stays as written.
+    let phrases = Phrases::of(&request.language);
     let best = request.knowledge.first().filter(|hit| hit.coverage >= MIN_COVERAGE);
     match best {
-        Some(hit) if hit.entry.kind() == EntryKind::Qa => Answer {
-            text: hit.entry.content.trim().to_owned(),
-            citations: vec![citation(hit)],
-        },
+        Some(hit) if hit.entry.kind() == EntryKind::Qa => {
+            Answer { text: hit.entry.content.trim().to_owned(), citations: vec![citation(hit)] }
+        }
         Some(hit) => {
             let quote = best_sentences(&hit.entry.content, &request.message, 3);
             let quoted: Vec<String> = quote.lines().map(|line| format!("> {line}")).collect();
-            let place = match (&hit.entry.file_name, hit.entry.page) {
-                (Some(file), Some(page)) => format!(" ({file}, page {page})"),
-                (Some(file), None) => format!(" ({file})"),
-                (None, Some(page)) => format!(" (page {page})"),
-                (None, None) => String::new(),
-            };
-            Answer {
-                text: format!("Here is what I found in “{}”{place}:\n\n{}", hit.entry.title, quoted.join("\n")),
-                citations: vec![citation(hit)],
-            }
+            let found = phrases.found_in(&hit.entry.title, hit.entry.file_name.as_deref(), hit.entry.page);
+            Answer { text: format!("{found}\n\n{}", quoted.join("\n")), citations: vec![citation(hit)] }
         }
         None if is_greeting(&request.message) => Answer {
-            text: format!("Hello! I'm {}. {}", request.chatbot_name, greeting_follow_up(&request.welcome_message)),
+            text: format!(
+                "{} {}",
+                phrases.hello(&request.chatbot_name),
+                greeting_follow_up(&request.welcome_message, phrases)
+            ),
             citations: Vec::new(),
         },
-        None => Answer {
-            text: "I'm sorry, I don't know the answer to that yet. Would you like me to connect you with a person from the team?"
-                .to_owned(),
-            citations: Vec::new(),
-        },
+        None => Answer { text: phrases.unknown.to_owned(), citations: Vec::new() },
     }
 }
 
-fn greeting_follow_up(welcome: &str) -> String {
+/// What follows the greeting: the welcome message, unless it is itself a greeting in English
+/// (the default one is), when the question in the visitor's language does.
+fn greeting_follow_up(welcome: &str, phrases: &Phrases) -> String {
     let lower = welcome.to_lowercase();
     if lower.starts_with("hi") || lower.starts_with("hello") || lower.starts_with("hey") {
-        "How can I help you today?".to_owned()
+        phrases.how_can_i_help.to_owned()
     } else {
         welcome.to_owned()
     }
@@ -240,6 +236,31 @@ mod tests {
         let answer = compose(&request("What is the airspeed of a swallow?", &[]));
         assert!(answer.text.contains("don't know"));
         assert!(answer.text.contains("person"));
+    }
+
+    #[test]
+    fn its_own_words_follow_the_visitors_language_and_the_quote_stays_as_written() {
+        let entries = vec![Entry {
+            kind: "text".into(),
+            question: None,
+            title: "Rösterei".into(),
+            page: Some(2),
+            ..qa("kn_4", "", "Unsere Bohnen werden jeden Dienstag geröstet.")
+        }];
+        let in_german = |message: &str, entries: &[Entry]| {
+            compose(&ModelRequest { language: "de-AT".into(), visitor_language: true, ..request(message, entries) })
+        };
+        let found = in_german("wann werden die Bohnen geröstet", &entries).text;
+        assert_eq!(
+            found,
+            "Das habe ich in „Rösterei“ gefunden (Seite 2):\n\n> Unsere Bohnen werden jeden Dienstag geröstet."
+        );
+        assert_eq!(in_german("Hallo", &[]).text, "Hallo! Ich bin Acme Bot. Wie kann ich Ihnen heute helfen?");
+        assert!(
+            in_german("Wie schnell fliegt eine Schwalbe?", &[]).text.starts_with("Das weiß ich leider noch nicht.")
+        );
+        let in_japanese = compose(&ModelRequest { language: "ja".into(), ..request("Wie schnell?", &[]) });
+        assert!(in_japanese.text.contains("チームの担当者"), "{}", in_japanese.text);
     }
 
     #[test]

@@ -76,10 +76,16 @@ pub(super) fn system_prompt(request: &ModelRequest) -> String {
          plainly and offer to connect the visitor with a person from the team; never invent \
          facts, prices, dates or links."
     };
+    // The visitor's language when the widget or the caller said it; otherwise the chatbot's,
+    // which gives way to the language the visitor writes in.
+    let language = if request.visitor_language {
+        format!("in the visitor's language ({}) unless they write in another", request.language)
+    } else {
+        format!("in the visitor's language (the website's is {})", request.language)
+    };
     let mut prompt = format!(
         "You are {name}, a chatbot that answers visitors' questions on a website.\n{sources}\n\
-         Answer briefly, in the visitor's language, in plain text: the chat window does not \
-         render Markdown.",
+         Answer briefly, {language}, in plain text: the chat window does not render Markdown.",
         name = request.chatbot_name
     );
     if let Some(personality) = request.personality.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -396,6 +402,14 @@ mod tests {
         assert!(prompt.starts_with("You are Acme Bot,"), "{prompt}");
         assert!(prompt.contains("[1] Opening hours\nWe are open 9 to 5."), "{prompt}");
         assert!(prompt.contains("[2] Opening hours\nQuestion: When are you open?\nAnswer: We are open 9 to 5."));
+    }
+
+    #[test]
+    fn the_system_prompt_names_the_visitors_language_or_else_the_websites() {
+        let visitor = ModelRequest { language: "fr".into(), visitor_language: true, ..request_with(Vec::new()) };
+        assert!(system_prompt(&visitor).contains("in the visitor's language (fr) unless they write in another"));
+        let website = ModelRequest { language: "de".into(), ..request_with(Vec::new()) };
+        assert!(system_prompt(&website).contains("in the visitor's language (the website's is de)"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod http;
 pub mod models;
 pub mod openai;
+pub mod phrases;
 pub mod service;
 pub mod stream;
 
@@ -44,6 +45,11 @@ pub struct ModelRequest {
     pub message: String,
     /// Knowledge that matched the message, best first.
     pub knowledge: Vec<Hit>,
+    /// The language to answer in, a tag such as `de` or `pt-BR`: the visitor's (the widget sends
+    /// it, an API caller may), else the chatbot's.
+    pub language: String,
+    /// Whether the language is the visitor's own rather than the chatbot's default.
+    pub visitor_language: bool,
 }
 
 /// A source that an answer relies on.

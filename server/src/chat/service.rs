@@ -39,6 +39,8 @@ pub struct NewMessage {
     pub visitor_id: Option<String>,
     /// The API key that sent the message; `None` for visitors using the widget.
     pub key_id: Option<String>,
+    /// The visitor's language, a tag such as `de` or `pt-BR`, when the caller gave one.
+    pub language: Option<String>,
 }
 
 impl NewMessage {
@@ -64,7 +66,14 @@ impl NewMessage {
         if visitor_id.as_ref().is_some_and(|v| v.chars().count() > 100) {
             return Err(Error::Validation("visitor_id must be at most 100 characters".into()));
         }
-        Ok(NewMessage { message: message.to_owned(), conversation_id, visitor_id, key_id: None })
+        Ok(NewMessage { message: message.to_owned(), conversation_id, visitor_id, key_id: None, language: None })
+    }
+
+    /// The message in the visitor's language (`language` in the chat request); an empty one is
+    /// none, and one that is not a language tag is refused.
+    pub fn in_language(mut self, language: Option<&str>) -> Result<NewMessage> {
+        self.language = language.filter(|l| !l.trim().is_empty()).map(crate::chatbots::language_tag).transpose()?;
+        Ok(self)
     }
 }
 
@@ -281,6 +290,8 @@ impl ChatService {
             general_knowledge: settings.answer_policy == crate::chatbots::AnswerPolicy::General,
             history: trim_history(history),
             knowledge: hits,
+            visitor_language: input.language.is_some(),
+            language: input.language.unwrap_or_else(|| settings.language.clone()),
             message: input.message,
         };
 

@@ -63,6 +63,25 @@ on_both_backends! {
         assert!(body["conversation_id"].as_str().unwrap().starts_with("conv_"));
     }
 
+    async fn the_built_in_responder_speaks_the_language_the_request_gives_and_refuses_one_that_is_not_a_tag(app) {
+        let bot = app.create_chatbot("Sprachbot").await;
+        let answer = |language: &'static str, message: &'static str| {
+            let (app, bot) = (&app, &bot);
+            async move {
+                let body = serde_json::json!({"message": message, "language": language, "stream": false});
+                stream(app, bot, body).await
+            }
+        };
+        let german: serde_json::Value = answer("de-DE", "Hallo").await.json().await.unwrap();
+        assert_eq!(german["message"]["content"], "Hallo! Ich bin Sprachbot. Wie kann ich Ihnen heute helfen?");
+        let french: serde_json::Value = answer("fr", "Quelle est la vitesse d'une hirondelle ?").await.json().await.unwrap();
+        assert!(french["message"]["content"].as_str().unwrap().starts_with("Désolé, je ne connais pas encore la réponse."), "{french}");
+        let refused = answer("<script>", "Hallo").await;
+        assert_eq!(refused.status(), 400);
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert!(body["error"]["message"].as_str().unwrap().contains("language must be a language tag"), "{body}");
+    }
+
     async fn the_demo_chatbot_answers_from_its_knowledge_with_a_citation(app) {
         let demo = parlor_server::demo::seed(&app.db).await.unwrap();
         let body: serde_json::Value = stream(&app, &demo, serde_json::json!({"message": "What are your opening hours?", "stream": false}))

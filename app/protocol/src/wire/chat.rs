@@ -13,6 +13,8 @@ pub struct ChatRequest {
     pub conversation_id: Option<String>,
     #[serde(default, alias = "visitorId", skip_serializing_if = "Option::is_none")]
     pub visitor_id: Option<String>,
+    /// The visitor's language, a tag such as `de` or `pt-BR`: the built-in responder's own words
+    /// follow it, and a model is told it. Without it, the chatbot's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// Answer as a server-sent event stream (the default) or as one JSON object.
