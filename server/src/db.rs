@@ -197,6 +197,18 @@ impl Db {
         }
     }
 
+    /// The clause that locks the rows a `SELECT` reads for the transaction, so that two
+    /// processes never claim the same row: `FOR UPDATE …` on PostgreSQL; nothing on SQLite, where
+    /// the transaction's write lock (`BEGIN IMMEDIATE`, see [`Db::begin`]) already serialises them.
+    pub fn row_lock(&self, lock: RowLock) -> String {
+        match (self.backend, lock) {
+            (Backend::Sqlite, _) => String::new(),
+            (Backend::Postgres, RowLock::Wait) => "FOR UPDATE".to_owned(),
+            (Backend::Postgres, RowLock::SkipLocked) => "FOR UPDATE SKIP LOCKED".to_owned(),
+            (Backend::Postgres, RowLock::SkipLockedOf(table)) => format!("FOR UPDATE OF {table} SKIP LOCKED"),
+        }
+    }
+
     /// Whether the database answers and every embedded migration has been applied.
     pub async fn is_ready(&self) -> Result<bool> {
         let expected = self.backend.migrator().iter().filter(|m| m.migration_type.is_up_migration()).count();
@@ -363,6 +375,17 @@ where
     };
     let next_cursor = finish_page(&mut items, limit, id_of);
     Ok(Page { items, next_cursor })
+}
+
+/// How [`Db::row_lock`] locks the rows it claims on PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    /// Wait for a row another transaction holds (a rate-limit bucket: every request counts).
+    Wait,
+    /// Pass over rows another transaction holds (a queue: another worker has them).
+    SkipLocked,
+    /// [`RowLock::SkipLocked`], locking only the rows of this table (alias) of a join.
+    SkipLockedOf(&'static str),
 }
 
 /// Text folded for a case-insensitive search, the same way on both databases: Rust's Unicode

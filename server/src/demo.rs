@@ -82,10 +82,6 @@ pub async fn seed(db: &Db) -> Result<String> {
     Ok(chatbot.id)
 }
 
-fn escape_attr(value: &str) -> String {
-    value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 /// The demo page: a small shop page with the widget's script tag, as a customer would paste it.
 pub fn page(public_url: &str, chatbot_id: &str) -> String {
     format!(
@@ -115,8 +111,8 @@ pub fn page(public_url: &str, chatbot_id: &str) -> String {
 </body>
 </html>
 "#,
-        src = escape_attr(public_url),
-        id = escape_attr(chatbot_id),
+        src = crate::html::escape(public_url),
+        id = crate::html::escape(chatbot_id),
     )
 }
 

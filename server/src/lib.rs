@@ -14,6 +14,7 @@ pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod feedback;
+pub mod html;
 pub mod identity;
 pub mod ids;
 pub mod ingest;

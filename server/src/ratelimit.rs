@@ -8,7 +8,7 @@
 //! survive restarts. The decision itself is the pure function [`decide`], which the property
 //! test checks.
 
-use crate::db::{Backend, Db};
+use crate::db::{Db, RowLock};
 use crate::error::{Error, Result};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -195,10 +195,7 @@ struct Row {
 /// bucket wait for each other instead of retrying, so heavy concurrency on one key is slower,
 /// never an error. (An optimistic compare-and-swap gave up under 32 concurrent clients.)
 pub async fn check(db: &Db, bucket: &str, limits: &Limits, now_micros: i64) -> Result<Decision> {
-    let lock = match db.backend() {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    };
+    let lock = db.row_lock(RowLock::Wait);
     // Time spent waiting for the bucket counts: a request that waited is decided at the moment
     // it holds the bucket, not at its arrival, or a long wait would make it look early.
     let entered = std::time::Instant::now();
@@ -207,7 +204,7 @@ pub async fn check(db: &Db, bucket: &str, limits: &Limits, now_micros: i64) -> R
     for _ in 0..3 {
         let mut tx = db.begin().await?;
         let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT tat_second, tat_minute, day, day_count FROM rate_limits WHERE bucket = $1{lock}"
+            "SELECT tat_second, tat_minute, day, day_count FROM rate_limits WHERE bucket = $1 {lock}"
         ))
         .bind(bucket)
         .fetch_optional(&mut *tx)

@@ -100,22 +100,6 @@ fn hex_colour(value: &str) -> String {
     if valid { value.to_ascii_lowercase() } else { String::new() }
 }
 
-/// Escapes text for a double-quoted HTML attribute.
-fn escape_attribute(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '"' => escaped.push_str("&quot;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
 /// Percent-encodes a query string value (everything but RFC 3986's unreserved characters).
 fn encode_component(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
@@ -167,11 +151,11 @@ impl Embed {
     pub fn script_tag(&self, public_url: &str) -> String {
         let mut tag = format!(
             "<script src=\"{}/widget.js\" data-chatbot-id=\"{}\"",
-            escape_attribute(public_url.trim_end_matches('/')),
-            escape_attribute(&self.chatbot)
+            html_escape::encode_quoted_attribute(public_url.trim_end_matches('/')),
+            html_escape::encode_quoted_attribute(&self.chatbot)
         );
         let mut attribute = |name: &str, value: &str| {
-            tag.push_str(&format!(" data-{name}=\"{}\"", escape_attribute(value)));
+            tag.push_str(&format!(" data-{name}=\"{}\"", html_escape::encode_quoted_attribute(value)));
         };
         attribute("theme", &self.theme);
         if self.position != POSITIONS[0].0 {

@@ -440,20 +440,6 @@ pub struct FrameParams {
     inline: Option<String>,
 }
 
-fn escape_attribute(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
 /// The policy of the fallback page: scripts and WebAssembly only from Parlor itself; it may be
 /// framed by any page when the chatbot lists no origins (that is its purpose), and otherwise only
 /// by the listed origins, which is what keeps a restricted chatbot's widget off other sites.
@@ -505,10 +491,10 @@ pub async fn get_widget_frame(
     let Ok(policy) = HeaderValue::from_str(&frame_policy(&settings)) else {
         return axum::response::IntoResponse::into_response(Error::Internal(anyhow::anyhow!("invalid frame policy")));
     };
-    let mut attributes = format!(" data-chatbot-id=\"{}\"", escape_attribute(&id));
+    let mut attributes = format!(" data-chatbot-id=\"{}\"", crate::html::escape(&id));
     for (name, value) in [("theme", &params.theme), ("accent", &params.accent), ("language", &params.language)] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty() && v.len() <= 40) {
-            attributes.push_str(&format!(" data-{name}=\"{}\"", escape_attribute(value)));
+            attributes.push_str(&format!(" data-{name}=\"{}\"", crate::html::escape(value)));
         }
     }
     let frame = if params.inline.as_deref() == Some("true") { "inline" } else { "true" };

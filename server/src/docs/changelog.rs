@@ -28,21 +28,6 @@ pub fn changelog() -> &'static [Version] {
     &PARSED
 }
 
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// An HTML id for a heading: lower case letters, digits and dashes, never starting with a digit.
 pub fn anchor_of(name: &str) -> String {
     let mut slug = String::new();
@@ -163,10 +148,10 @@ pub fn parse_changelog(markdown: &str) -> Vec<Version> {
             {
                 item.push(' ');
             }
-            Event::Text(text) => item.push_str(&escape_html(&text)),
+            Event::Text(text) => item.push_str(&crate::html::escape(&text)),
             Event::Code(code) => {
                 item.push_str("<code>");
-                item.push_str(&escape_html(&code));
+                item.push_str(&crate::html::escape(&code));
                 item.push_str("</code>");
             }
             Event::SoftBreak => item.push(' '),
@@ -178,7 +163,7 @@ pub fn parse_changelog(markdown: &str) -> Vec<Version> {
             Event::Start(Tag::Link { dest_url, .. }) => {
                 let safe = in_image == 0 && (dest_url.starts_with("https://") || dest_url.starts_with("http://"));
                 if safe {
-                    item.push_str(&format!("<a href=\"{}\" rel=\"noopener\">", escape_html(&dest_url)));
+                    item.push_str(&format!("<a href=\"{}\" rel=\"noopener\">", crate::html::escape(&dest_url)));
                 }
                 open_links.push(safe);
             }

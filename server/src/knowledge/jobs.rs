@@ -27,7 +27,7 @@ use super::documents;
 use super::embed::{Embedder, EmbeddingSettings, OpenAiEmbedder};
 use super::vectors;
 use super::{Knowledge, SOURCE_COLUMNS, Source, record_change};
-use crate::db::{Backend, Db};
+use crate::db::{Db, RowLock};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, random_base62};
 use crate::ingest;
@@ -276,10 +276,7 @@ impl Worker {
         let db = &self.inner.db;
         let now = now_ms();
         let token = random_base62(22);
-        let lock = match db.backend() {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = db.row_lock(RowLock::SkipLocked);
         let sql = format!(
             "UPDATE knowledge_jobs SET status = 'running', lease_until = $1, lease_token = $2, attempts = attempts + 1,
                  updated_at = $3

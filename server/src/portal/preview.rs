@@ -93,11 +93,6 @@ fn content_security_policy(public_url: &str) -> String {
     )
 }
 
-/// Escapes text for HTML content and double-quoted attributes.
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// The preview's HTML: a plain stand-in for the person's own page in the chosen theme, with the
 /// snippet (and, in inline mode, the element it goes into) or the message.
 fn preview_html(public_url: &str, embed: &Embed, content: &Content) -> String {
@@ -105,7 +100,7 @@ fn preview_html(public_url: &str, embed: &Embed, content: &Content) -> String {
     let body = match content {
         Content::Widget => {
             let target = if embed.mode == "inline" {
-                format!("<div id=\"{}\" class=\"target\"></div>", escape_html(&embed.target))
+                format!("<div id=\"{}\" class=\"target\"></div>", crate::html::escape(&embed.target))
             } else {
                 String::new()
             };

@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
 use super::{Signal, events, signing};
-use crate::db::{Backend, Db};
+use crate::db::{Db, RowLock};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, random_base62, rfc3339};
 use crate::outbound::{self, OutboundPolicy, Redirects, Refused};
@@ -236,10 +236,7 @@ impl Dispatcher {
         let now = now_ms();
         let lease_until = now + i64::try_from(self.inner.settings.lease.as_millis()).unwrap_or(i64::MAX / 2);
         let token = random_base62(22);
-        let lock = match db.backend() {
-            Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = db.row_lock(RowLock::SkipLockedOf("d"));
         // Look before leasing: on SQLite an UPDATE takes the write lock even when nothing is
         // due, and the dispatcher wakes after every event, so an idle check stays a read.
         let any_due: Option<String> = sqlx::query_scalar(
