@@ -11,7 +11,7 @@ use futures::stream::BoxStream;
 use parlor_protocol::wire::{self, events};
 
 use super::extract::{AppJson, AppPath, AppQuery, Authenticated};
-use crate::chat::Citation;
+
 use crate::chat::service::{ChatEvent, NewMessage, ReplyStream};
 use crate::chatbots::{self, Chatbot};
 use crate::conversations;
@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::ids::now_ms;
 use crate::keys::Scope;
 use crate::state::AppState;
+use crate::web::present::citations_json;
 use crate::web::sse::{ResumeParams, json_event, resume_point, sse};
 
 /// An example of the chat answer's event stream, as `curl -N` shows it.
@@ -95,20 +96,6 @@ pub async fn answer(
     input.key_id = key_id;
     let reply = state.chat.send_message(chatbot, input).await?;
     if body.stream { Ok(event_stream(reply)) } else { Ok(Json(collect(reply).await?).into_response()) }
-}
-
-fn citations_json(citations: Vec<Citation>) -> Vec<wire::Citation> {
-    citations
-        .into_iter()
-        .map(|c| wire::Citation {
-            entry_id: c.entry_id,
-            title: c.title,
-            source_url: c.source_url,
-            snippet: c.snippet,
-            file_name: c.file_name,
-            page: c.page,
-        })
-        .collect()
 }
 
 /// The SSE form: `start`, then `delta` events (with ids counting from 1), `citations`, and a

@@ -2,6 +2,7 @@
 
 use parlor_protocol::wire;
 
+use crate::chat::Citation;
 use crate::chatbots::{Chatbot, Settings};
 use crate::conversations::{self, Conversation};
 use crate::ids::{now_ms, rfc3339};
@@ -69,6 +70,28 @@ pub fn conversation_json(conversation: &Conversation) -> wire::Conversation {
     }
 }
 
+/// The sources of an answer as the API shows them: the domain's citation, field for field. (A
+/// webhook's payload names `source_url` `url`, a published contract of its own.)
+pub fn citations_json(citations: Vec<Citation>) -> Vec<wire::Citation> {
+    citations.into_iter().map(citation_json).collect()
+}
+
+fn citation_json(c: Citation) -> wire::Citation {
+    wire::Citation {
+        entry_id: c.entry_id,
+        title: c.title,
+        source_url: c.source_url,
+        snippet: c.snippet,
+        file_name: c.file_name,
+        page: c.page,
+    }
+}
+
+/// The citations stored with an answer (JSON written by this server); unreadable ones are none.
+fn stored_citations(json: &str) -> Vec<Citation> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
 /// A stored message as the API shows it.
 pub fn message_json(m: conversations::Message) -> wire::StoredMessage {
     wire::StoredMessage {
@@ -77,8 +100,7 @@ pub fn message_json(m: conversations::Message) -> wire::StoredMessage {
         role: m.role,
         content: m.content,
         status: m.status,
-        // Stored citations were written by this server; unreadable ones show as none.
-        citations: serde_json::from_str(&m.citations).unwrap_or_default(),
+        citations: citations_json(stored_citations(&m.citations)),
         created_at: rfc3339(m.created_at),
     }
 }
