@@ -30,6 +30,78 @@ impl Status {
             Status::Ended => "ended",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        [Status::Open, Status::Escalated, Status::Ended].into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// How a stored row's text becomes the enum (`#[sqlx(try_from = "String")]`): a value this
+/// server never writes is an error, not a guess.
+macro_rules! stored_enum {
+    ($name:ident, $what:literal) => {
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> std::result::Result<Self, String> {
+                $name::parse(&text).ok_or_else(|| format!("{} {text:?} is not one this server writes", $what))
+            }
+        }
+    };
+}
+stored_enum!(Status, "conversation status");
+stored_enum!(MessageStatus, "message status");
+stored_enum!(Role, "message role");
+
+/// Where a stored message stands. An answer is `streaming` until it ends in one of the others;
+/// the visitor's and an agent's messages are stored `complete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    Streaming,
+    Complete,
+    /// The visitor stopped it; the text so far is kept.
+    Stopped,
+    Failed,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Streaming => "streaming",
+            MessageStatus::Complete => "complete",
+            MessageStatus::Stopped => "stopped",
+            MessageStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageStatus> {
+        [MessageStatus::Streaming, MessageStatus::Complete, MessageStatus::Stopped, MessageStatus::Failed]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// Who wrote a stored message: the visitor (`user`), the chatbot (`assistant`) or a person of
+/// the team answering through the inbox or the API (`admin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::User, Role::Assistant, Role::Admin].into_iter().find(|role| role.as_str() == text)
+    }
 }
 
 /// Who or what ended a conversation.
@@ -57,7 +129,8 @@ pub struct Conversation {
     pub chatbot_id: String,
     pub visitor_id: Option<String>,
     pub message_count: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub ended_at: Option<i64>,
     pub ended_reason: Option<String>,
     pub escalated_at: Option<i64>,
@@ -78,9 +151,11 @@ impl Conversation {
 pub struct Message {
     pub id: String,
     pub seq: i64,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub content: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MessageStatus,
     /// The citations as JSON.
     pub citations: String,
     pub created_at: i64,
@@ -153,7 +228,7 @@ impl InboxCursor {
     /// The place of a listed conversation.
     pub fn of(conversation: &Conversation) -> InboxCursor {
         InboxCursor {
-            group: inbox_group(&conversation.status),
+            group: inbox_group(conversation.status),
             updated_at: conversation.updated_at,
             id: conversation.id.clone(),
         }
@@ -177,11 +252,11 @@ impl std::fmt::Display for InboxCursor {
 }
 
 /// The inbox's groups: those waiting for a person, then open, then ended.
-fn inbox_group(status: &str) -> i64 {
+fn inbox_group(status: Status) -> i64 {
     match status {
-        "escalated" => 0,
-        "open" => 1,
-        _ => 2,
+        Status::Escalated => 0,
+        Status::Open => 1,
+        Status::Ended => 2,
     }
 }
 
@@ -478,9 +553,9 @@ pub async fn admin_reply(db: &Db, conversation: &Conversation, text: &str) -> Re
     Ok(Message {
         id,
         seq,
-        role: "admin".into(),
+        role: Role::Admin,
         content: text.to_owned(),
-        status: "complete".into(),
+        status: MessageStatus::Complete,
         citations: "[]".into(),
         created_at: now,
     })
@@ -571,11 +646,10 @@ pub async fn sweep_idle(db: Db, idle: Duration, webhooks: webhooks::Signal, mut 
 pub fn transcript(conversation: &Conversation, messages: &[Message]) -> String {
     let mut out = format!("Conversation {} ({})\n\n", conversation.id, rfc3339(conversation.created_at));
     for message in messages {
-        let who = match message.role.as_str() {
-            "user" => "Visitor",
-            "assistant" => "Bot",
-            "admin" => "Agent",
-            other => other,
+        let who = match message.role {
+            Role::User => "Visitor",
+            Role::Assistant => "Bot",
+            Role::Admin => "Agent",
         };
         out.push_str(&format!("[{}] {who}: {}\n", rfc3339(message.created_at), message.content));
     }

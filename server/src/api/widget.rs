@@ -15,7 +15,7 @@ use parlor_protocol::wire;
 use super::chat::{CHAT_STREAM_EXAMPLE, answer, sse_response};
 use super::extract::{AppJson, AppPath, AppQuery, optional_json};
 use crate::chatbots::{self, LeadCapture, Settings};
-use crate::conversations::{self, EndReason, Updates};
+use crate::conversations::{self, EndReason, Status, Updates};
 use crate::db::Db;
 use crate::error::Error;
 use crate::identity;
@@ -182,7 +182,7 @@ pub async fn escalate_widget_conversation(
     }
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
     actions::escalate_conversation(&state, &conversation, &reason).await?;
-    Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "escalated".into() }))
+    Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: Status::Escalated.as_str().into() }))
 }
 
 /// `POST /widget/v1/chatbots/{id}/conversations/{conversation_id}/end`: the visitor ends the
@@ -203,7 +203,7 @@ pub async fn end_widget_conversation(
 ) -> Result<Json<wire::ConversationStatus>, Error> {
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
     actions::end_conversation(&state, &conversation, EndReason::Visitor).await?;
-    Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: "ended".into() }))
+    Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: Status::Ended.as_str().into() }))
 }
 
 /// `GET /widget/v1/chatbots/{id}/conversations/{conversation_id}/events`: the visitor's live
@@ -279,10 +279,10 @@ impl Live {
             if self.status.as_deref() != Some(conversation.status.as_str()) {
                 let status = wire::ConversationStatus {
                     conversation_id: conversation.id.clone(),
-                    status: conversation.status.clone(),
+                    status: conversation.status.as_str().to_owned(),
                 };
                 self.pending.push_back(json_event(wire::live::STATUS, &status));
-                self.status = Some(conversation.status);
+                self.status = Some(conversation.status.as_str().to_owned());
             }
             match conversations::admin_messages_after(&self.db, &self.conversation_id, self.after).await {
                 Ok(messages) => {

@@ -15,6 +15,7 @@ use super::models::Models;
 use super::stream::{self, LiveAnswer, StreamHub};
 use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens};
 use crate::chatbots::Chatbot;
+use crate::conversations::{MessageStatus, Role as StoredRole, Status as ConversationStatus};
 use crate::db::{Db, fold_case};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
@@ -192,7 +193,7 @@ impl ChatService {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let (id, status, last_seq) = found.ok_or(Error::NotFound("conversation"))?;
-                handed_over = status == "escalated";
+                handed_over = status == ConversationStatus::Escalated.as_str();
                 (id, last_seq)
             }
             None => {
@@ -238,7 +239,7 @@ impl ChatService {
         .bind(&message_id)
         .bind(last_seq + 2)
         .bind(Role::Assistant.as_str())
-        .bind(if handed_over { "complete" } else { "streaming" })
+        .bind(if handed_over { MessageStatus::Complete } else { MessageStatus::Streaming }.as_str())
         .bind(handed_over.then_some(HANDOFF))
         .bind(fold_case(&input.message))
         .execute(&mut *tx)
@@ -346,7 +347,13 @@ fn trim_history(newest_first: Vec<(String, String)>) -> Vec<(Role, String)> {
         if budget < 0 {
             break;
         }
-        kept.push((if role == "user" { Role::User } else { Role::Assistant }, content));
+        // The model sees two sides: the visitor, and the website, which is the chatbot's answers
+        // and a person's replies from the team (`admin`) alike.
+        let side = match StoredRole::parse(&role) {
+            Some(StoredRole::User) => Role::User,
+            Some(StoredRole::Assistant | StoredRole::Admin) | None => Role::Assistant,
+        };
+        kept.push((side, content));
     }
     kept.reverse();
     kept
@@ -431,9 +438,9 @@ impl Generation {
 
         let usage = reported.unwrap_or(Usage { prompt_tokens, completion_tokens: estimate_tokens(&text) });
         let (status, finish_reason) = match (&failure, stopped) {
-            (Some(_), _) => ("failed", "error"),
-            (None, true) => ("stopped", "stopped"),
-            (None, false) => ("complete", "stop"),
+            (Some(_), _) => (MessageStatus::Failed, "error"),
+            (None, true) => (MessageStatus::Stopped, "stopped"),
+            (None, false) => (MessageStatus::Complete, "stop"),
         };
         let stored = self.store(&text, &chunk_ends, &citations, status, finish_reason, usage).await;
         if let Err(err) = &stored {
@@ -476,7 +483,7 @@ impl Generation {
         text: &str,
         chunk_ends: &[usize],
         citations: &[Citation],
-        status: &str,
+        status: MessageStatus,
         finish_reason: &str,
         usage: Usage,
     ) -> Result<()> {
@@ -492,7 +499,7 @@ impl Generation {
              WHERE id = $8",
         )
         .bind(text)
-        .bind(status)
+        .bind(status.as_str())
         .bind(finish_reason)
         .bind(citations)
         .bind(usage.prompt_tokens)
@@ -522,7 +529,7 @@ impl Generation {
         usage::record(&mut tx, &turn).await?;
         let data = serde_json::json!({
             "messageId": self.message_id, "conversationId": self.conversation_id, "chatbotId": self.chatbot_id,
-            "visitorId": self.visitor_id, "message": text, "sender": "bot", "status": status,
+            "visitorId": self.visitor_id, "message": text, "sender": "bot", "status": status.as_str(),
             "citations": citations_for_webhook(citations_json), "createdAt": rfc3339(now),
         });
         let emitted = webhooks::emit(&mut tx, &self.workspace_id, events::MESSAGE_SENT, &data).await?;

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Citation;
 use super::service::{ChatEvent, Usage};
+use crate::conversations::MessageStatus;
 use crate::db::Db;
 use crate::error::Result;
 use crate::ids::now_ms;
@@ -149,7 +150,8 @@ impl StreamHub {
 /// What the database holds of an answer.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredAnswer {
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MessageStatus,
     pub content: String,
     pub chunk_ends: String,
     pub citations: String,
@@ -188,11 +190,11 @@ async fn load(db: &Db, message_id: &str) -> Result<Option<StoredAnswer>> {
 
 /// The final event of a stored answer that is no longer streaming.
 fn stored_end(answer: &StoredAnswer, message: &str) -> ChatEvent {
-    match answer.status.as_str() {
-        "complete" | "stopped" => ChatEvent::Done {
+    match answer.status {
+        MessageStatus::Complete | MessageStatus::Stopped => ChatEvent::Done {
             usage: Usage { prompt_tokens: answer.prompt_tokens, completion_tokens: answer.completion_tokens },
-            finish_reason: match (answer.status.as_str(), answer.finish_reason.as_deref()) {
-                ("stopped", _) => "stopped",
+            finish_reason: match (answer.status, answer.finish_reason.as_deref()) {
+                (MessageStatus::Stopped, _) => "stopped",
                 (_, Some(reason)) if reason == super::service::HANDOFF => super::service::HANDOFF,
                 (_, Some("length")) => "length",
                 _ => "stop",
@@ -240,7 +242,7 @@ pub fn follow_stored(db: Db, message_id: String, after: u64) -> BoxStream<'stati
                 loaded = true;
                 state.pieces = pieces(&answer.content, &answer.chunk_ends);
                 let stale = answer.heartbeat_at.is_none_or(|at| now_ms() - at > STALE_AFTER_MS);
-                if answer.status != "streaming" {
+                if answer.status != MessageStatus::Streaming {
                     state.citations = serde_json::from_str(&answer.citations).unwrap_or_default();
                     state.end = Some(stored_end(&answer, "the model failed to answer; please try again"));
                 } else if stale {

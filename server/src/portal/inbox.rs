@@ -17,7 +17,7 @@ use super::account::signed_in;
 use super::portal_error;
 use crate::accounts;
 use crate::chatbots;
-use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, Status, Updates};
+use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, MessageStatus, Role, Status, Updates};
 use crate::db::Db;
 use crate::ids::rfc3339;
 use crate::state::AppState;
@@ -56,14 +56,9 @@ impl InboxBackend for Inbox {
         let (viewer, _) = signed_in(&self.state.db, req).await?;
         let status = match filter.status.as_str() {
             "" | "all" => None,
-            "escalated" => Some(Status::Escalated),
-            "open" => Some(Status::Open),
-            "ended" => Some(Status::Ended),
-            other => {
-                return Err(PortalError::Invalid(format!(
-                    "status must be escalated, open, ended or all, not {other:?}"
-                )));
-            }
+            other => Some(Status::parse(other).ok_or_else(|| {
+                PortalError::Invalid(format!("status must be escalated, open, ended or all, not {other:?}"))
+            })?),
         };
         let domain_filter = conversations::InboxFilter {
             status,
@@ -101,7 +96,7 @@ impl InboxBackend for Inbox {
             // The chatbot's empty answers while a person had the conversation say nothing.
             messages: messages
                 .into_iter()
-                .filter(|m| !(m.role == "assistant" && m.status == "complete" && m.content.is_empty()))
+                .filter(|m| !(m.role == Role::Assistant && m.status == MessageStatus::Complete && m.content.is_empty()))
                 .map(message_json)
                 .collect(),
         })

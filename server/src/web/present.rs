@@ -60,7 +60,7 @@ pub fn conversation_json(conversation: &Conversation) -> wire::Conversation {
         chatbot_id: conversation.chatbot_id.clone(),
         visitor_id: conversation.visitor_id.clone(),
         message_count: conversation.message_count,
-        status: conversation.status.clone(),
+        status: conversation.status.as_str().to_owned(),
         ended_at: conversation.ended_at.map(rfc3339),
         ended_reason: conversation.ended_reason.clone(),
         escalated_at: conversation.escalated_at.map(rfc3339),
@@ -97,9 +97,9 @@ pub fn message_json(m: conversations::Message) -> wire::StoredMessage {
     wire::StoredMessage {
         id: m.id,
         object: "message".into(),
-        role: m.role,
+        role: m.role.as_str().to_owned(),
         content: m.content,
-        status: m.status,
+        status: m.status.as_str().to_owned(),
         citations: citations_json(stored_citations(&m.citations)),
         created_at: rfc3339(m.created_at),
     }
