@@ -175,22 +175,26 @@ for (const old of renames.keys()) {
 }
 // The glue's classes for the dropped exports, each `export class X{…}` with its
 // `Symbol.dispose&&(X.prototype[Symbol.dispose]=X.prototype.free);`.
-function withoutClass(source, className) {
-  const start = source.indexOf(`export class ${className}{`);
-  if (start < 0) return source;
+// The index of the `}` that closes the block opening at or after `from`, skipping strings.
+function blockEnd(source, from) {
   let depth = 0;
   let quote = null;
-  let i = source.indexOf("{", start);
-  for (; i < source.length; i++) {
+  for (let i = source.indexOf("{", from); i < source.length; i++) {
     const c = source[i];
     if (quote) {
       if (c === "\\") i++;
       else if (c === quote) quote = null;
     } else if (c === '"' || c === "'" || c === "`") quote = c;
     else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) break;
+    else if (c === "}" && --depth === 0) return i;
   }
-  let end = i + 1;
+  throw new Error("unbalanced braces in the glue");
+}
+
+function withoutClass(source, className) {
+  const start = source.indexOf(`export class ${className}{`);
+  if (start < 0) return source;
+  let end = blockEnd(source, start) + 1;
   const dispose = `Symbol.dispose&&(${className}.prototype[Symbol.dispose]=${className}.prototype.free);`;
   if (source.startsWith(dispose, end)) end += dispose.length;
   return source.slice(0, start) + source.slice(end);
@@ -211,19 +215,8 @@ if (movedModule) {
 // The glue's functions for imports that wasm-opt removed from the WASM (they are generated before
 // it runs): every `__wbg_…:function(…){…},` left after the renaming is one of them.
 function withoutEntry(source, at) {
-  let i = source.indexOf("{", source.indexOf("function", at));
-  let depth = 0;
-  let quote = null;
-  for (; i < source.length; i++) {
-    const c = source[i];
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'" || c === "`") quote = c;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) break;
-  }
-  const end = source[i + 1] === "," ? i + 2 : i + 1;
+  const close = blockEnd(source, source.indexOf("function", at));
+  const end = source[close + 1] === "," ? close + 2 : close + 1;
   return source.slice(0, at) + source.slice(end);
 }
 let deadImports = 0;
