@@ -77,8 +77,9 @@ on_both_backends! {
         let french: serde_json::Value = answer("fr", "Quelle est la vitesse d'une hirondelle ?").await.json().await.unwrap();
         assert!(french["message"]["content"].as_str().unwrap().starts_with("Désolé, je ne connais pas encore la réponse."), "{french}");
         let refused = answer("<script>", "Hallo").await;
-        assert_eq!(refused.status(), 400);
+        assert_eq!(refused.status(), 422);
         let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "VALIDATION_FAILED", "{body}");
         assert!(body["error"]["message"].as_str().unwrap().contains("language must be a language tag"), "{body}");
     }
 
