@@ -30,6 +30,37 @@ impl Role {
     }
 }
 
+/// The finish reason of the (empty) answer to a message in a conversation that a person has
+/// taken over: the chatbot stays quiet and an agent replies.
+pub const HANDOFF: &str = "handoff";
+
+/// Token counts of one answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+}
+
+/// What a caller receives while an answer is generated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatEvent {
+    /// A piece of text; `seq` counts pieces from 1.
+    Delta {
+        seq: u64,
+        text: String,
+    },
+    Citations(Vec<Citation>),
+    /// The answer is complete and stored.
+    Done {
+        usage: Usage,
+        finish_reason: &'static str,
+    },
+    /// The model failed; what was produced so far is stored as a failed message.
+    Failed {
+        message: String,
+    },
+}
+
 /// Everything a model needs to answer one message.
 #[derive(Debug, Clone, Default)]
 pub struct ModelRequest {

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use super::models::Models;
 use super::stream::{self, LiveAnswer, StreamHub};
+pub use super::{ChatEvent, HANDOFF, Usage};
 use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens};
 use crate::chatbots::Chatbot;
 use crate::conversations::{MessageStatus, Role as StoredRole, Status as ConversationStatus};
@@ -28,9 +29,6 @@ use crate::webhooks::{self, Signal, events};
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// How much earlier conversation is sent to the model, in estimated tokens.
 const HISTORY_TOKEN_BUDGET: i64 = 2000;
-/// The finish reason of the (empty) answer to a message in a conversation that a person has
-/// taken over: the chatbot stays quiet and an agent replies.
-pub const HANDOFF: &str = "handoff";
 
 /// A validated message from a visitor or an API caller.
 #[derive(Debug, Clone)]
@@ -76,33 +74,6 @@ impl NewMessage {
         self.language = language.filter(|l| !l.trim().is_empty()).map(crate::chatbots::language_tag).transpose()?;
         Ok(self)
     }
-}
-
-/// Token counts of one answer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Usage {
-    pub prompt_tokens: i64,
-    pub completion_tokens: i64,
-}
-
-/// What a caller receives while an answer is generated.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChatEvent {
-    /// A piece of text; `seq` counts pieces from 1.
-    Delta {
-        seq: u64,
-        text: String,
-    },
-    Citations(Vec<Citation>),
-    /// The answer is complete and stored.
-    Done {
-        usage: Usage,
-        finish_reason: &'static str,
-    },
-    /// The model failed; what was produced so far is stored as a failed message.
-    Failed {
-        message: String,
-    },
 }
 
 /// A started answer: its ids and the events that follow.

@@ -15,8 +15,7 @@ use futures::stream::BoxStream;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::Citation;
-use super::service::{ChatEvent, Usage};
+use super::{ChatEvent, Citation, HANDOFF, Usage};
 use crate::conversations::MessageStatus;
 use crate::db::Db;
 use crate::error::Result;
@@ -195,7 +194,7 @@ fn stored_end(answer: &StoredAnswer, message: &str) -> ChatEvent {
             usage: Usage { prompt_tokens: answer.prompt_tokens, completion_tokens: answer.completion_tokens },
             finish_reason: match (answer.status, answer.finish_reason.as_deref()) {
                 (MessageStatus::Stopped, _) => "stopped",
-                (_, Some(reason)) if reason == super::service::HANDOFF => super::service::HANDOFF,
+                (_, Some(reason)) if reason == HANDOFF => HANDOFF,
                 (_, Some("length")) => "length",
                 _ => "stop",
             },
