@@ -174,7 +174,8 @@ impl Db {
     }
 
     /// Migration 0017: the case-folded copy of the visitors' messages written before it, in
-    /// batches. Idempotent, so several processes starting at once may each run it.
+    /// batches. Idempotent, so several processes starting at once may each run it; once done, a
+    /// start pays one probe of an empty partial index (0018), not a scan of every message.
     async fn fill_search_text(&self) -> Result<()> {
         loop {
             let rows: Vec<(String, String)> = sqlx::query_as(
