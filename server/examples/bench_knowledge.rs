@@ -103,7 +103,7 @@ async fn main() {
 
     // 1. Ingest in-process: extract + chunk + store + index.
     let bot = chatbots::create_chatbot(&db, &workspace, new_bot("Ingest")).await.unwrap().id;
-    let index = Knowledge::new(db.clone());
+    let index = Knowledge::new(db.clone(), None);
     let limits = ingest::Limits::default();
     let rounds = 4;
     let started = Instant::now();
@@ -214,9 +214,8 @@ async fn main() {
         "pattern matching enums option",
     ];
     let samples = env_number("BENCH_SAMPLES", 1000) as usize;
-    let bm25 = Knowledge::new(db.clone());
-    let hybrid = Knowledge::new(db.clone());
-    hybrid.set_embedder(Arc::new(HashEmbedder { dims }));
+    let bm25 = Knowledge::new(db.clone(), None);
+    let hybrid = Knowledge::new(db.clone(), Some(Arc::new(HashEmbedder { dims })));
     for (label, knowledge) in [("BM25", &bm25), ("hybrid (BM25 + vectors, RRF)", &hybrid)] {
         let started = Instant::now();
         knowledge.search(&bot, "warm up", 5).await.unwrap();

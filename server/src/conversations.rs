@@ -1,17 +1,19 @@
-//! Conversations and their messages, as owners and developers read and delete them (the chat
-//! service writes them), and their lifecycle: escalation to a human, an agent's replies, tags,
-//! and the end (by the visitor, an agent, or inactivity).
+//! Conversations and their messages, as owners and developers read and delete them, and their
+//! lifecycle: escalation to a human, an agent's replies, tags, and the end (by the visitor, an
+//! agent, or inactivity). The writes of a chat turn are in [`turns`]: every statement on the
+//! conversations and messages tables of the chat path lives in this module.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
-use crate::db::{Db, Listing, Page, fold_case, newest_first};
+use crate::db::{Db, Listing, Page, Wake, fold_case, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
 use crate::webhooks::{self, events};
+
+pub mod turns;
 
 /// Where a conversation is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,6 +445,7 @@ async fn end_in(
     if changed == 0 {
         return Ok(false);
     }
+    tx.wake(Wake::Conversations);
     let count: i64 =
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM messages m WHERE conversation_id = $1 AND {NOT_HANDOFF}"))
             .bind(id)
@@ -496,6 +499,7 @@ pub async fn escalate(db: &Db, conversation: &Conversation, reason: &str) -> Res
     .await?
     .rows_affected();
     if changed == 1 {
+        tx.wake(Wake::Conversations);
         let workspace = workspace_of(&mut tx, &conversation.chatbot_id).await?;
         let data = json!({
             "conversationId": conversation.id, "chatbotId": conversation.chatbot_id,
@@ -543,6 +547,7 @@ pub async fn admin_reply(db: &Db, conversation: &Conversation, text: &str) -> Re
         .bind(&conversation.id)
         .execute(&mut *tx)
         .await?;
+    tx.wake(Wake::Conversations);
     let workspace = workspace_of(&mut tx, &conversation.chatbot_id).await?;
     let data = json!({
         "conversationId": conversation.id, "chatbotId": conversation.chatbot_id, "messageId": id,
@@ -599,27 +604,9 @@ pub async fn set_tags(db: &Db, conversation: &Conversation, tags: &[String], rep
     Ok(list)
 }
 
-/// Wakes this process's live conversation streams when an agent replies or a status changes,
-/// so that a visitor's widget shows it at once; streams of other processes see it at their
-/// next poll. Cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct Updates(Arc<Notify>);
-
-impl Updates {
-    pub fn notify(&self) {
-        self.0.notify_waiters();
-    }
-
-    /// A future that completes at the next [`Updates::notify`]; it counts from its creation, so
-    /// create it before looking at the database.
-    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
-        self.0.notified()
-    }
-}
-
 /// Ends idle conversations until `stop` turns true, looking every quarter of `idle` (at most a
 /// minute apart).
-pub async fn sweep_idle(db: Db, idle: Duration, webhooks: webhooks::Signal, mut stop: watch::Receiver<bool>) {
+pub async fn sweep_idle(db: Db, idle: Duration, mut stop: watch::Receiver<bool>) {
     let every = (idle / 4).clamp(Duration::from_millis(200), Duration::from_secs(60));
     let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX / 2);
     loop {
@@ -627,7 +614,6 @@ pub async fn sweep_idle(db: Db, idle: Duration, webhooks: webhooks::Signal, mut 
             Ok(0) => {}
             Ok(count) => {
                 tracing::info!(count, "ended idle conversations");
-                webhooks.notify();
                 // A full batch means more may be waiting: look again at once.
                 if count == 500 {
                     continue;

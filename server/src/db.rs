@@ -65,6 +65,61 @@ pub struct Db {
     writer: Arc<Semaphore>,
     /// On SQLite, stops the background checkpoints when the last handle is dropped.
     _checkpoints: Option<Arc<DropGuard>>,
+    /// Who waits in this process for what committed changes bring (see [`Wake`]).
+    wakers: Arc<Wakers>,
+}
+
+/// What a committed change wakes in this process. The code that writes the change says so on
+/// its transaction ([`Tx::wake`]) and the wake-up happens when, and only if, it commits, so no
+/// adapter has to remember to wake anyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// New webhook deliveries: the dispatcher.
+    Deliveries,
+    /// A conversation changed (an agent's reply, a status): every live stream that shows it,
+    /// the visitor's widget and the open inboxes.
+    Conversations,
+    /// A knowledge job was queued: the job worker.
+    Jobs,
+}
+
+impl Wake {
+    const ALL: [Wake; 3] = [Wake::Deliveries, Wake::Conversations, Wake::Jobs];
+
+    fn bit(self) -> u8 {
+        match self {
+            Wake::Deliveries => 1,
+            Wake::Conversations => 2,
+            Wake::Jobs => 4,
+        }
+    }
+}
+
+/// The waiters of each [`Wake`]. The dispatcher and the job worker are one waiter each, woken
+/// with a kept permit (a wake-up while they work is not lost); live streams are many, and each
+/// creates its waiter before it reads the database.
+#[derive(Debug, Default)]
+struct Wakers {
+    deliveries: tokio::sync::Notify,
+    conversations: tokio::sync::Notify,
+    jobs: tokio::sync::Notify,
+}
+
+impl Wakers {
+    fn get(&self, wake: Wake) -> &tokio::sync::Notify {
+        match wake {
+            Wake::Deliveries => &self.deliveries,
+            Wake::Conversations => &self.conversations,
+            Wake::Jobs => &self.jobs,
+        }
+    }
+
+    fn wake(&self, wake: Wake) {
+        match wake {
+            Wake::Deliveries | Wake::Jobs => self.get(wake).notify_one(),
+            Wake::Conversations => self.get(wake).notify_waiters(),
+        }
+    }
 }
 
 /// A write transaction from [`Db::begin`]. Use it as the connection (`&mut *tx`) and end it
@@ -75,12 +130,28 @@ pub struct Tx {
     // Declared first so that it is dropped (and its rollback queued) before the turn is handed on.
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _turn: Option<OwnedSemaphorePermit>,
+    wakers: Arc<Wakers>,
+    /// The [`Wake`]s to raise after the commit, as bits.
+    wakes: u8,
 }
 
 impl Tx {
+    /// Commits, then wakes whoever the change asked for ([`Tx::wake`]).
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
+        let Tx { tx, _turn: turn, wakers, wakes } = self;
+        tx.commit().await?;
+        drop(turn);
+        for wake in Wake::ALL {
+            if wakes & wake.bit() != 0 {
+                wakers.wake(wake);
+            }
+        }
         Ok(())
+    }
+
+    /// Asks for `wake` once this transaction commits; nothing happens if it rolls back.
+    pub fn wake(&mut self, wake: Wake) {
+        self.wakes |= wake.bit();
     }
 
     pub async fn rollback(self) -> Result<()> {
@@ -149,6 +220,7 @@ impl Db {
                     backend: Backend::Sqlite,
                     writer: Arc::new(Semaphore::new(1)),
                     _checkpoints: Some(Arc::new(checkpoints)),
+                    wakers: Arc::default(),
                 })
             }
             StorageConfig::Postgres { url } => {
@@ -158,7 +230,13 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
-                Ok(Db { pool, backend: Backend::Postgres, writer: Arc::new(Semaphore::new(1)), _checkpoints: None })
+                Ok(Db {
+                    pool,
+                    backend: Backend::Postgres,
+                    writer: Arc::new(Semaphore::new(1)),
+                    _checkpoints: None,
+                    wakers: Arc::default(),
+                })
             }
             StorageConfig::Other { .. } => Err(Error::Internal(anyhow::anyhow!(
                 "DATABASE_URL must start with postgres:// (or be unset to use SQLite)"
@@ -235,7 +313,7 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(Tx { tx, _turn: turn })
+        Ok(Tx { tx, _turn: turn, wakers: self.wakers.clone(), wakes: 0 })
     }
 
     /// Runs one writing statement on its own, in this process's write turn on SQLite (see
@@ -261,6 +339,19 @@ impl Db {
             }
             Backend::Postgres => Ok(None),
         }
+    }
+
+    /// Wakes whoever waits for `wake` in this process, for a change written without a
+    /// transaction of [`Db::begin`] (prefer [`Tx::wake`]).
+    pub fn wake(&self, wake: Wake) {
+        self.wakers.wake(wake);
+    }
+
+    /// A future that completes at the next `wake`. For [`Wake::Conversations`] it counts from
+    /// its creation, so create it before reading the database; the others keep one wake-up
+    /// that came while nobody waited.
+    pub fn woken(&self, wake: Wake) -> tokio::sync::futures::Notified<'_> {
+        self.wakers.get(wake).notified()
     }
 
     /// The pool, for the data-access functions next to each domain module.
@@ -434,6 +525,36 @@ mod tests {
         write.await.unwrap().unwrap();
         let order: Vec<i64> = sqlx::query_scalar("SELECT n FROM t ORDER BY rowid").fetch_all(db.pool()).await.unwrap();
         assert_eq!(order, vec![1, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_wake_asked_by_a_transaction_comes_when_it_commits_and_never_when_it_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlite(&dir).await;
+        let quick = Duration::from_millis(100);
+
+        let mut rolled_back = db.begin().await.unwrap();
+        rolled_back.wake(Wake::Deliveries);
+        rolled_back.rollback().await.unwrap();
+        assert!(tokio::time::timeout(quick, db.woken(Wake::Deliveries)).await.is_err(), "a rollback wakes nobody");
+
+        let mut tx = db.begin().await.unwrap();
+        tx.wake(Wake::Deliveries);
+        // The dispatcher keeps a wake-up that came while it was busy, so it may wait after it.
+        tx.commit().await.unwrap();
+        tokio::time::timeout(quick, db.woken(Wake::Deliveries)).await.expect("the commit wakes the dispatcher");
+        assert!(tokio::time::timeout(quick, db.woken(Wake::Jobs)).await.is_err(), "only what was asked is woken");
+
+        // Live streams register before they read, and every one of them is woken.
+        let (first, second) = (db.woken(Wake::Conversations), db.woken(Wake::Conversations));
+        tokio::pin!(first, second);
+        first.as_mut().enable();
+        second.as_mut().enable();
+        let mut tx = db.begin().await.unwrap();
+        tx.wake(Wake::Conversations);
+        tx.commit().await.unwrap();
+        tokio::time::timeout(quick, first).await.expect("the first stream is woken");
+        tokio::time::timeout(quick, second).await.expect("the second stream is woken");
     }
 
     #[tokio::test]

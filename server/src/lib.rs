@@ -72,7 +72,8 @@ pub async fn run_with_model(
     shutdown: impl Future<Output = ()> + Send + 'static,
     model: Arc<dyn ChatModel>,
 ) -> anyhow::Result<()> {
-    let plans = ratelimit::parse_plans(&config.plans)?;
+    // Every setting is parsed here, once: a typo stops the server before it listens.
+    let limits = ratelimit::LimitSettings::from_config(&config)?;
     let prices = usage::PriceList::parse(&config.model_prices)?;
     let idle = humantime::parse_duration(config.conversation_idle.trim()).map_err(|_| {
         Error::Validation(format!(
@@ -81,32 +82,39 @@ pub async fn run_with_model(
         ))
     })?;
     let delivery = webhooks::dispatch::DeliverySettings::from_config(&config)?;
+    let policy = Arc::new(outbound::OutboundPolicy::parse(&config.outbound_allow)?);
+    let job_settings = knowledge::jobs::JobSettings::from_config(&config);
+    let embedder: Option<Arc<dyn knowledge::embed::Embedder>> = match &job_settings.embeddings {
+        Some(settings) => Some(Arc::new(knowledge::embed::OpenAiEmbedder::new(settings.clone(), &policy)?)),
+        None => None,
+    };
+    let mailer = mail::Mailer::from_config(&config)?;
+
     let db = db::Db::connect_with(&config.storage(), config.database.db_max_connections).await?;
     db.migrate().await?;
-
     let secrets = secrets::SecretBox::load(config.secret_key.as_ref(), &config.database.data_dir)?;
     secrets.check_against(&db).await?;
-    let policy = outbound::OutboundPolicy::parse(&config.outbound_allow)?;
-    let signal = webhooks::Signal::default();
-    let dispatcher =
-        webhooks::dispatch::Dispatcher::new(db.clone(), secrets.clone(), &policy, delivery, signal.clone())?;
-    let models = chat::models::Models::new(model, secrets.clone(), policy.clone());
+
+    let dispatcher = webhooks::dispatch::Dispatcher::new(db.clone(), secrets.clone(), &policy, delivery)?;
+    let learner = knowledge::jobs::Worker::new(db.clone(), &policy, job_settings, embedder.clone())?;
+    let knowledge = knowledge::Knowledge::new(db.clone(), embedder);
+    let models = chat::models::Models::new(model, secrets.clone(), (*policy).clone());
     let tasks = TaskTracker::new();
-    let chat = chat::service::ChatService::new(db.clone(), models, tasks.clone(), prices, signal.clone());
-    web::actions::check_limits(&config)?;
-    let learner = knowledge::jobs::Worker::new(
-        db.clone(),
-        &policy,
-        knowledge::jobs::JobSettings::from_config(&config),
-        chat.knowledge(),
-        signal.clone(),
-    )?;
-    let webhooks = webhooks::Webhooks::new(db.clone(), secrets, Arc::new(policy), signal.clone());
+    let chat = chat::service::ChatService::new(db.clone(), models.clone(), knowledge.clone(), tasks.clone(), prices);
+    let services = state::Services {
+        chat,
+        models,
+        knowledge,
+        outbound: policy.clone(),
+        limiter: ratelimit::RateLimiter::new(db.clone(), limits),
+        webhooks: webhooks::Webhooks::new(db.clone(), secrets.clone(), policy),
+        secrets,
+        mailer,
+    };
 
     let local_addr = listener.local_addr()?;
     let public_url = config.public_url_for(local_addr);
-    let mailer = mail::Mailer::from_config(&config)?;
-    let state = AppState::new(config.clone(), db.clone(), chat, &public_url, plans, webhooks, mailer);
+    let state = AppState::new(config.clone(), db.clone(), services, &public_url);
     let app = router::build(state);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -117,7 +125,7 @@ pub async fn run_with_model(
     });
     let dispatching = tokio::spawn(dispatcher.run(stop_rx.clone()));
     let learning = tokio::spawn(learner.run(stop_rx.clone()));
-    let sweeping = tokio::spawn(conversations::sweep_idle(db.clone(), idle, signal, stop_rx.clone()));
+    let sweeping = tokio::spawn(conversations::sweep_idle(db.clone(), idle, stop_rx.clone()));
 
     let mut demo_server = None;
     if let Some(demo_addr) = config.demo_addr {

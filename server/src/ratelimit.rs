@@ -1,7 +1,10 @@
 //! Rate limits: per API key by plan (a per-second burst, a per-minute rate and a daily cap) and
 //! per client IP for the public widget.
 //!
-//! The per-second and per-minute limits are GCRA (the generic cell rate algorithm, a leaky bucket
+//! Every limited action is one [`Limited`] variant, checked through the [`RateLimiter`] in the
+//! application state with one call shape; its settings are parsed once, at start-up.
+//!
+//! The per-second and sustained (per-minute, or any period) limits are GCRA (the generic cell rate algorithm, a leaky bucket
 //! kept as one "theoretical arrival time"); the daily cap is a counter per UTC day. The state of
 //! every bucket lives in the database and is updated with a compare-and-swap on a version
 //! number, so several Parlor processes on one PostgreSQL share the same limits, and daily caps
@@ -11,6 +14,9 @@
 use crate::db::{Db, RowLock};
 use crate::error::{Error, Result};
 
+mod limiter;
+pub use limiter::{LimitSettings, Limited, RateLimiter};
+
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
 const MICROS_PER_DAY: i64 = 24 * 60 * MICROS_PER_MINUTE;
@@ -18,9 +24,57 @@ const MICROS_PER_DAY: i64 = 24 * 60 * MICROS_PER_MINUTE;
 /// The limits of one bucket. `None` means no limit of that kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Requests per second: the burst.
     pub per_second: Option<u32>,
-    pub per_minute: Option<u32>,
+    /// The sustained rate: requests per minute for plans, any period for windows such as 10/5m.
+    pub sustained: Option<Window>,
     pub per_day: Option<u64>,
+}
+
+impl Limits {
+    /// No limit at all.
+    pub const NONE: Limits = Limits { per_second: None, sustained: None, per_day: None };
+
+    /// `count` requests a minute, nothing else.
+    pub const fn per_minute(count: u32) -> Limits {
+        Limits { per_second: None, sustained: Some(Window::per_minute(count)), per_day: None }
+    }
+
+    /// The sustained limit's count when its period is a minute (what plans and the docs show).
+    pub fn per_minute_count(&self) -> Option<u32> {
+        self.sustained.filter(|w| w.period_secs == 60).map(|w| w.count)
+    }
+}
+
+/// A limit of `count` requests per `period_secs`, such as `10/5m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub count: u32,
+    pub period_secs: u64,
+}
+
+impl Window {
+    pub const fn per_minute(count: u32) -> Window {
+        Window { count, period_secs: 60 }
+    }
+
+    /// Parses `count/period` (`10/5m`, `5/300s`); `setting` names the variable in errors.
+    pub fn parse(text: &str, setting: &str) -> Result<Window> {
+        let invalid = || Error::Validation(format!("{setting}: `{text}` is not a limit such as 10/5m"));
+        let (count, period) = text.trim().split_once('/').ok_or_else(invalid)?;
+        let count: u32 = count.trim().parse().map_err(|_| invalid())?;
+        let period = humantime::parse_duration(period.trim()).map_err(|_| invalid())?;
+        // Limits are kept in microseconds: a period must hold at least one of them per request,
+        // and stay far from overflowing them (a year is plenty).
+        if count == 0 || period.as_secs() == 0 || period.as_secs() > 366 * 24 * 3600 {
+            return Err(invalid());
+        }
+        Ok(Window { count, period_secs: period.as_secs() })
+    }
+
+    fn period_micros(self) -> i64 {
+        i64::try_from(self.period_secs).unwrap_or(i64::MAX / MICROS_PER_SECOND).saturating_mul(MICROS_PER_SECOND)
+    }
 }
 
 /// A named set of limits for API keys, such as the seed's Free, Pro and Enterprise plans.
@@ -35,7 +89,7 @@ pub struct Plan {
 pub fn default_plans() -> Vec<Plan> {
     let plan = |name: &str, per_minute, per_second, per_day| Plan {
         name: name.to_owned(),
-        limits: Limits { per_second: Some(per_second), per_minute: Some(per_minute), per_day },
+        limits: Limits { per_second: Some(per_second), sustained: Some(Window::per_minute(per_minute)), per_day },
     };
     vec![plan("free", 60, 10, Some(5_000)), plan("pro", 300, 50, Some(50_000)), plan("enterprise", 1_000, 200, None)]
 }
@@ -68,7 +122,7 @@ pub fn parse_plans(text: &str) -> Result<Vec<Plan>> {
         }
         plans.push(Plan {
             name: name.trim().to_lowercase(),
-            limits: Limits { per_second: Some(per_second), per_minute: Some(per_minute), per_day },
+            limits: Limits { per_second: Some(per_second), sustained: Some(Window::per_minute(per_minute)), per_day },
         });
     }
     if plans.is_empty() {
@@ -90,7 +144,7 @@ pub struct BucketState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {
     pub allowed: bool,
-    /// The headline limit: requests per minute (or per day when only that is set).
+    /// The headline limit: the sustained limit's count (or the daily cap when only that is set).
     pub limit: u64,
     /// Requests left before the headline limit refuses.
     pub remaining: u64,
@@ -125,8 +179,8 @@ pub fn decide(state: BucketState, limits: &Limits, now: i64) -> (Decision, Optio
         wait = wait.max(w);
         next.tat_second = tat;
     }
-    if let Some(count) = limits.per_minute {
-        let (ok, tat, w) = gcra(state.tat_minute, now, count, MICROS_PER_MINUTE);
+    if let Some(window) = limits.sustained {
+        let (ok, tat, w) = gcra(state.tat_minute, now, window.count, window.period_micros());
         allowed &= ok;
         wait = wait.max(w);
         next.tat_minute = tat;
@@ -163,9 +217,10 @@ pub fn decide(state: BucketState, limits: &Limits, now: i64) -> (Decision, Optio
 fn headline(state: &BucketState, limits: &Limits, now: i64, today: i64) -> (u64, u64, i64) {
     let used_today = if state.day == today { state.day_count } else { 0 };
     let day_left = limits.per_day.map(|cap| cap.saturating_sub(u64::try_from(used_today).unwrap_or(0)));
-    match limits.per_minute {
-        Some(count) => {
-            let interval = (MICROS_PER_MINUTE / i64::from(count.max(1))).max(1);
+    match limits.sustained {
+        Some(window) => {
+            let count = window.count;
+            let interval = (window.period_micros() / i64::from(count.max(1))).max(1);
             let capacity = interval * i64::from(count);
             let backlog = (state.tat_minute - now).max(0);
             let left = u64::try_from((capacity - backlog) / interval).unwrap_or(0);
@@ -297,7 +352,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FREE: Limits = Limits { per_second: Some(10), per_minute: Some(60), per_day: Some(5_000) };
+    const FREE: Limits = Limits { per_second: Some(10), sustained: Some(Window::per_minute(60)), per_day: Some(5_000) };
 
     fn run(limits: &Limits, arrivals: &[i64]) -> Vec<(i64, bool)> {
         let mut state = BucketState::default();
@@ -326,7 +381,7 @@ mod tests {
     #[test]
     fn a_refusal_says_how_long_to_wait_and_a_retry_then_succeeds() {
         let start = 1_000 * MICROS_PER_DAY;
-        let limits = Limits { per_second: None, per_minute: Some(2), per_day: None };
+        let limits = Limits::per_minute(2);
         let mut state = BucketState::default();
         for _ in 0..2 {
             state = decide(state, &limits, start).1.unwrap();
@@ -339,8 +394,33 @@ mod tests {
     }
 
     #[test]
+    fn a_window_of_five_minutes_refuses_the_eleventh_request_and_frees_one_slot_every_thirty_seconds() {
+        let start = 1_000 * MICROS_PER_DAY;
+        let limits = Limits { sustained: Some(Window::parse("10/5m", "TEST").unwrap()), ..Limits::NONE };
+        let mut state = BucketState::default();
+        for _ in 0..10 {
+            state = decide(state, &limits, start).1.unwrap();
+        }
+        let (refused, _) = decide(state, &limits, start);
+        assert!(!refused.allowed);
+        assert_eq!(refused.retry_after_secs, 30);
+        assert_eq!(refused.limit, 10);
+        assert!(!decide(state, &limits, start + 29 * MICROS_PER_SECOND).0.allowed);
+        assert!(decide(state, &limits, start + 30 * MICROS_PER_SECOND).0.allowed);
+    }
+
+    #[test]
+    fn windows_parse_from_text_and_bad_text_is_refused() {
+        assert_eq!(Window::parse("10/5m", "X").unwrap(), Window { count: 10, period_secs: 300 });
+        assert_eq!(Window::parse(" 5 / 300s ", "X").unwrap(), Window { count: 5, period_secs: 300 });
+        for bad in ["", "10", "0/5m", "10/0s", "ten/5m", "10/5 parsecs", "10/1000d"] {
+            assert!(Window::parse(bad, "X").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn the_daily_cap_resets_at_midnight_utc() {
-        let limits = Limits { per_second: None, per_minute: None, per_day: Some(3) };
+        let limits = Limits { per_day: Some(3), ..Limits::NONE };
         let day = 20_000 * MICROS_PER_DAY;
         let results = run(&limits, &[day + 1, day + 2, day + 3, day + 4, day + MICROS_PER_DAY]);
         let allowed: Vec<bool> = results.iter().map(|(_, ok)| *ok).collect();
@@ -366,7 +446,7 @@ mod tests {
             per_second in 1u32..20,
             per_minute in 1u32..120,
         ) {
-            let limits = Limits { per_second: Some(per_second), per_minute: Some(per_minute), per_day: None };
+            let limits = Limits { per_second: Some(per_second), sustained: Some(Window::per_minute(per_minute)), per_day: None };
             let mut at = 500 * MICROS_PER_DAY;
             let arrivals: Vec<i64> = gaps.iter().map(|g| { at += g; at }).collect();
             let admitted: Vec<i64> = run(&limits, &arrivals).into_iter().filter(|(_, ok)| *ok).map(|(t, _)| t).collect();

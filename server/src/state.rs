@@ -1,5 +1,6 @@
 //! The state every request handler shares: configuration, storage and the services, with the
-//! external parts (the chat model) behind trait objects so tests can swap them.
+//! external parts (the chat model, the embedder) behind trait objects so tests can swap them.
+//! Settings are parsed once, when the services are built; handlers never parse configuration.
 
 use std::sync::Arc;
 
@@ -7,39 +8,56 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use parlor_app::ServerInfo;
 
+use crate::chat::models::Models;
 use crate::chat::service::ChatService;
 use crate::config::Config;
 use crate::db::Db;
-use crate::ratelimit::{Limits, Plan};
+use crate::knowledge::Knowledge;
+use crate::outbound::OutboundPolicy;
+use crate::ratelimit::RateLimiter;
+use crate::secrets::SecretBox;
 use crate::webhooks::Webhooks;
 
+/// The services are siblings: each adapter takes the one it needs (`state.knowledge`,
+/// `state.models`), none reaches another through a third.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
+    /// Answers visitors' and API callers' messages.
     pub chat: ChatService,
+    /// The chatbots' models: provider keys sealed, provider URLs checked.
+    pub models: Models,
+    /// Retrieval over the chatbots' knowledge (this process's search index).
+    pub knowledge: Knowledge,
+    /// Where Parlor may send requests for its users (the SSRF guard's policy).
+    pub outbound: Arc<OutboundPolicy>,
+    /// Every rate-limited action.
+    pub limiter: RateLimiter,
+    /// Seals and opens stored secrets (identity-verification secrets, provider keys).
+    pub secrets: SecretBox,
     pub leptos: LeptosOptions,
     pub server_info: ServerInfo,
-    /// The API rate-limit plans; the first is the default.
-    pub plans: Arc<Vec<Plan>>,
     pub webhooks: Webhooks,
-    /// Wakes live conversation streams (agents' replies, status changes).
-    pub updates: crate::conversations::Updates,
     pub suggestions: crate::suggestions::Suggestions,
     /// Sends invitation e-mails when a mail server is configured.
     pub mailer: crate::mail::Mailer,
 }
 
+/// The services an [`AppState`] is made of, built by [`crate::run`] (or a test).
+pub struct Services {
+    pub chat: ChatService,
+    pub models: Models,
+    pub knowledge: Knowledge,
+    pub outbound: Arc<OutboundPolicy>,
+    pub limiter: RateLimiter,
+    pub secrets: SecretBox,
+    pub webhooks: Webhooks,
+    pub mailer: crate::mail::Mailer,
+}
+
 impl AppState {
-    pub fn new(
-        config: Config,
-        db: Db,
-        chat: ChatService,
-        public_url: &str,
-        plans: Vec<Plan>,
-        webhooks: Webhooks,
-        mailer: crate::mail::Mailer,
-    ) -> Self {
+    pub fn new(config: Config, db: Db, services: Services, public_url: &str) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parlor")
             .site_root(config.site_dir.to_string_lossy().into_owned())
@@ -56,27 +74,22 @@ impl AppState {
             api_base: format!("{public_url}/api"),
             public_url: public_url.to_owned(),
         };
+        let Services { chat, models, knowledge, outbound, limiter, secrets, webhooks, mailer } = services;
         AppState {
             chat,
+            models,
+            knowledge,
+            outbound,
+            limiter,
+            secrets,
             config: Arc::new(config),
             db,
             leptos,
             server_info,
-            plans: Arc::new(plans),
             webhooks,
-            updates: crate::conversations::Updates::default(),
             suggestions: crate::suggestions::Suggestions::default(),
             mailer,
         }
-    }
-
-    /// The limits of a plan by name; an unknown name gets the default (first) plan's limits.
-    pub fn plan_limits(&self, name: &str) -> Limits {
-        self.plans
-            .iter()
-            .find(|p| p.name == name)
-            .or_else(|| self.plans.first())
-            .map_or(Limits { per_second: None, per_minute: None, per_day: None }, |plan| plan.limits)
     }
 }
 

@@ -202,7 +202,7 @@ pub async fn rotate_identity_secret(
     AppPath(id): AppPath<String>,
 ) -> Result<(StatusCode, Json<wire::IdentitySecret>), Error> {
     caller.require(Scope::ChatbotsWrite)?;
-    let secret = identity::rotate_secret(&state.db, state.chat.models().secrets(), &caller.workspace_id, &id).await?;
+    let secret = identity::rotate_secret(&state.db, &state.secrets, &caller.workspace_id, &id).await?;
     tracing::info!(chatbot_id = %id, workspace_id = %caller.workspace_id, "identity secret created");
     Ok((StatusCode::CREATED, Json(wire::IdentitySecret { object: "identity_secret".into(), chatbot_id: id, secret })))
 }

@@ -13,7 +13,6 @@ use crate::conversations::{self, Conversation, EndReason};
 use crate::error::Error;
 use crate::keys::Scope;
 use crate::state::AppState;
-use crate::web::actions;
 use crate::web::present::{conversation_json, message_json};
 
 /// List a chatbot's conversations
@@ -109,7 +108,7 @@ pub async fn end_conversation(
 ) -> Result<Json<wire::Conversation>, Error> {
     caller.require(Scope::ConversationsWrite)?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
-    actions::end_conversation(&state, &conversation, EndReason::Agent).await?;
+    conversations::end(&state.db, &conversation, EndReason::Agent).await?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
     Ok(Json(conversation_json(&conversation)))
 }
@@ -138,7 +137,7 @@ pub async fn reply_to_conversation(
 ) -> Result<(StatusCode, Json<wire::StoredMessage>), Error> {
     caller.require(Scope::ConversationsWrite)?;
     let conversation = conversations::get_conversation(&state.db, &caller.workspace_id, &id).await?;
-    let message = actions::reply_as_agent(&state, &conversation, &body.message).await?;
+    let message = conversations::admin_reply(&state.db, &conversation, &body.message).await?;
     Ok((StatusCode::CREATED, Json(message_json(message))))
 }
 

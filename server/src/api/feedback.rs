@@ -15,7 +15,6 @@ use crate::feedback::{self, Feedback, NewFeedback};
 use crate::ids::rfc3339;
 use crate::keys::Scope;
 use crate::state::AppState;
-use crate::web::actions;
 use crate::web::origin::PublicChatbot;
 
 /// The API shape of feedback.
@@ -67,7 +66,7 @@ pub async fn create_widget_feedback(
         body.rating,
         body.comment.as_deref(),
     )?;
-    let feedback = actions::submit_feedback(&state, &chatbot, new).await?;
+    let feedback = feedback::create_feedback(&state.db, &chatbot, new).await?;
     tracing::info!(feedback_id = %feedback.id, chatbot_id = %chatbot.id, "feedback received");
     Ok((StatusCode::CREATED, Json(feedback_json(&feedback))))
 }

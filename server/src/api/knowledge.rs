@@ -17,11 +17,9 @@ use crate::ingest::Format;
 use crate::keys::{Principal, Scope};
 use crate::knowledge::jobs::JobParams;
 use crate::knowledge::{self, NewSource};
+use crate::ratelimit::Limited;
 use crate::state::AppState;
-use crate::web::actions::{
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, add_source, learn_file, limit_uploads, queue_fetch, refresh_source,
-    unsupported,
-};
+use crate::web::actions::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, learn_file, queue_fetch, refresh_source, unsupported};
 use crate::web::present::source_json;
 
 /// The most link depth a scrape may ask for.
@@ -81,13 +79,13 @@ pub async fn create_knowledge(
                     .map_err(|_| Error::Validation("a PDF or DOCX document's content must be base64".into()))?,
                 _ => content.as_bytes().to_vec(),
             };
-            limit_uploads(&state, &caller.key_id).await?;
+            state.limiter.enforce(Limited::KnowledgeUpload { by: &caller.key_id }).await?;
             let source = learn_file(&state, &chatbot, file_name, format, bytes).await?;
             return Ok((StatusCode::CREATED, Json(source_json(&source))));
         }
         other => return Err(Error::Validation(format!("type must be qa, text, url or document, not {other:?}"))),
     };
-    let source = add_source(&state, &chatbot, new).await?;
+    let source = knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await?;
     tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, chunks = source.chunk_count, "knowledge added");
     Ok((StatusCode::CREATED, Json(source_json(&source))))
 }
@@ -233,7 +231,7 @@ pub async fn upload_knowledge(
     let format = Format::detect(&name, content_type.as_deref())
         .filter(|f| *f != Format::Html)
         .ok_or_else(|| unsupported(&name))?;
-    limit_uploads(&state, &caller.key_id).await?;
+    state.limiter.enforce(Limited::KnowledgeUpload { by: &caller.key_id }).await?;
     let source = learn_file(&state, &chatbot, &name, format, bytes).await?;
     Ok((StatusCode::CREATED, Json(source_json(&source))))
 }
@@ -396,7 +394,7 @@ pub async fn search_knowledge(
         return Err(Error::Validation("query must have 1 to 1000 characters".into()));
     }
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
-    let hits = state.chat.knowledge().search_ranked(&chatbot.id, &body.query, limit as usize).await?;
+    let hits = state.knowledge.search_ranked(&chatbot.id, &body.query, limit as usize).await?;
     Ok(Json(
         hits.into_iter()
             .map(|knowledge::Ranked { hit, found_by }| wire::KnowledgeHit {

@@ -22,7 +22,6 @@ use crate::keys::Scope;
 use crate::leads::{self, Attributes, Contact, ContactDetails, ContactPatch, Lead, MAX_IMPORT_ROWS, NewLead};
 use crate::spreadsheet;
 use crate::state::AppState;
-use crate::web::actions;
 use crate::web::origin::PublicChatbot;
 
 /// The API shape of a lead.
@@ -95,7 +94,7 @@ pub async fn create_widget_lead(
     let PublicChatbot(chatbot) = chatbot?;
     let new =
         NewLead::parse(body.conversation_id, body.name.as_deref(), &body.email, body.phone.as_deref(), body.fields)?;
-    let lead = actions::submit_lead(&state, &chatbot, new).await?;
+    let lead = leads::submit_lead(&state.db, &chatbot, new).await?;
     tracing::info!(lead_id = %lead.id, chatbot_id = %chatbot.id, "lead submitted");
     Ok((StatusCode::CREATED, Json(lead_json(&lead))))
 }
@@ -192,7 +191,7 @@ pub async fn create_contact(
 ) -> Result<(StatusCode, Json<wire::Contact>), Error> {
     caller.require(Scope::ContactsWrite)?;
     let details = ContactDetails::parse(&body.email, body.name.as_deref(), body.phone.as_deref(), body.attributes)?;
-    let contact = actions::create_contact(&state, &caller.workspace_id, &details).await?;
+    let contact = leads::create_contact(&state.db, &caller.workspace_id, &details).await?;
     Ok((StatusCode::CREATED, Json(contact_json(&contact))))
 }
 
@@ -240,7 +239,7 @@ pub async fn update_contact(
 ) -> Result<Json<wire::Contact>, Error> {
     caller.require(Scope::ContactsWrite)?;
     let patch = ContactPatch::parse(body.name.as_deref(), body.phone.as_deref(), body.attributes)?;
-    let contact = actions::update_contact(&state, &caller.workspace_id, &id, &patch).await?;
+    let contact = leads::update_contact(&state.db, &caller.workspace_id, &id, &patch).await?;
     Ok(Json(contact_json(&contact)))
 }
 
@@ -290,7 +289,7 @@ pub async fn import_contacts(
             Err(message) => errors.push((row, message)),
         }
     }
-    let outcome = actions::import_contacts(&state, &caller.workspace_id, &rows).await?;
+    let outcome = leads::import_contacts(&state.db, &caller.workspace_id, &rows).await?;
     errors.extend(outcome.errors);
     errors.sort_by_key(|(row, _)| *row);
     tracing::info!(

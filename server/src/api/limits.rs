@@ -10,8 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::extract::authenticate;
-use crate::error::Error;
-use crate::ratelimit::{self, Decision, Limits};
+use crate::ratelimit::{Decision, Limited};
 use crate::state::AppState;
 
 pub const LIMIT_HEADER: &str = "x-ratelimit-limit";
@@ -24,34 +23,28 @@ pub async fn limit_api_key(State(state): State<AppState>, mut request: Request, 
         Ok(principal) => principal,
         Err(err) => return err.into_response(),
     };
-    let limits = state.plan_limits(&principal.plan);
-    let bucket = format!("key:{}", principal.key_id);
+    let key_id = principal.key_id.clone();
+    let plan = principal.plan.clone();
     request.extensions_mut().insert(principal);
-    apply(&state, &bucket, &limits, request, next).await
+    apply(&state, Limited::ApiRequest { key_id: &key_id, plan: &plan }, request, next).await
 }
 
 /// Limits the widget's chat per client IP.
 pub async fn limit_widget_chat(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let ip = client_ip(&request, state.config.trust_proxy);
-    let limits = Limits { per_second: None, per_minute: Some(state.config.widget_chat_per_minute), per_day: None };
-    let bucket = format!("widget-chat:{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
-    apply(&state, &bucket, &limits, request, next).await
+    let client = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    apply(&state, Limited::WidgetChat { client: &client }, request, next).await
 }
 
-async fn apply(state: &AppState, bucket: &str, limits: &Limits, request: Request, next: Next) -> Response {
-    let decision = match ratelimit::check(&state.db, bucket, limits, ratelimit::now_micros()).await {
+async fn apply(state: &AppState, action: Limited<'_>, request: Request, next: Next) -> Response {
+    let decision = match state.limiter.check(action).await {
         Ok(decision) => decision,
         Err(err) => return err.into_response(),
     };
     let mut response = if decision.allowed {
         next.run(request).await
     } else {
-        tracing::info!(bucket = %bucket, retry_after_secs = decision.retry_after_secs, "rate limit reached");
-        Error::RateLimited {
-            message: format!("rate limit reached; try again in {} seconds", decision.retry_after_secs),
-            retry_after_secs: decision.retry_after_secs,
-        }
-        .into_response()
+        state.limiter.refusal(action, &decision).into_response()
     };
     set_headers(response.headers_mut(), &decision);
     response

@@ -15,12 +15,11 @@ use parlor_protocol::wire;
 use super::chat::{CHAT_STREAM_EXAMPLE, answer, sse_response};
 use super::extract::{AppJson, AppPath, AppQuery, optional_json};
 use crate::chatbots::{self, LeadCapture, Settings};
-use crate::conversations::{self, EndReason, Status, Updates};
-use crate::db::Db;
+use crate::conversations::{self, EndReason, Status};
+use crate::db::{Db, Wake};
 use crate::error::Error;
 use crate::identity;
 use crate::state::AppState;
-use crate::web::actions;
 use crate::web::origin::PublicChatbot;
 use crate::web::present::message_json;
 use crate::web::sse::{ResumeParams, json_event, resume_point, sse};
@@ -181,7 +180,7 @@ pub async fn escalate_widget_conversation(
         return Err(Error::Validation("reason must be at most 200 characters".into()));
     }
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
-    actions::escalate_conversation(&state, &conversation, &reason).await?;
+    conversations::escalate(&state.db, &conversation, &reason).await?;
     Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: Status::Escalated.as_str().into() }))
 }
 
@@ -202,7 +201,7 @@ pub async fn end_widget_conversation(
     PublicChatbot(chatbot): PublicChatbot,
 ) -> Result<Json<wire::ConversationStatus>, Error> {
     let conversation = conversations::get_chatbot_conversation(&state.db, &chatbot.id, &conversation_id).await?;
-    actions::end_conversation(&state, &conversation, EndReason::Visitor).await?;
+    conversations::end(&state.db, &conversation, EndReason::Visitor).await?;
     Ok(Json(wire::ConversationStatus { conversation_id: conversation.id, status: Status::Ended.as_str().into() }))
 }
 
@@ -237,7 +236,6 @@ pub async fn follow_widget_conversation(
     let after = i64::try_from(resume_point(&headers, &params)?).unwrap_or(i64::MAX);
     let live = Live {
         db: state.db.clone(),
-        updates: state.updates.clone(),
         chatbot_id: chatbot.id,
         conversation_id: conversation.id,
         after,
@@ -250,7 +248,6 @@ pub async fn follow_widget_conversation(
 /// The state of one visitor's live stream.
 struct Live {
     db: Db,
-    updates: Updates,
     chatbot_id: String,
     conversation_id: String,
     /// The position of the last message sent.
@@ -267,8 +264,8 @@ impl Live {
                 return Some((event, self));
             }
             // Listen before looking, so that a reply stored in between still wakes this stream.
-            let updates = self.updates.clone();
-            let woken = updates.notified();
+            let db = self.db.clone();
+            let woken = db.woken(Wake::Conversations);
             tokio::pin!(woken);
             woken.as_mut().enable();
             // A conversation that is gone (deleted) ends the stream.
@@ -382,13 +379,12 @@ pub async fn identify_widget_visitor(
 ) -> Result<Json<wire::Identified>, Error> {
     let PublicChatbot(chatbot) = chatbot?;
     let person = identity::Identity::parse(&body.id, body.name.as_deref(), body.email.as_deref())?;
-    let verified =
-        identity::verify(&state.db, state.chat.models().secrets(), &chatbot.id, &person, body.hash.as_deref()).await?;
+    let verified = identity::verify(&state.db, &state.secrets, &chatbot.id, &person, body.hash.as_deref()).await?;
     if let Some(conversation_id) = &body.conversation_id {
         let conversation = visitor_conversation(&state, &chatbot.id, conversation_id, &body.visitor_id).await?;
         identity::attach(&state.db, &conversation, &person, verified).await?;
     }
-    actions::attach_contact(&state, &chatbot.workspace_id, &person, verified).await?;
+    identity::attach_contact(&state.db, &chatbot.workspace_id, &person, verified).await?;
     Ok(Json(wire::Identified { id: person.user_id, verified }))
 }
 

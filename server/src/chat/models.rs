@@ -50,11 +50,6 @@ impl Models {
         crate::outbound::check_user_url(&self.policy, text).await.map(drop)
     }
 
-    /// The instance's box for stored secrets (chatbots' identity secrets are sealed in it too).
-    pub fn secrets(&self) -> &SecretBox {
-        &self.secrets
-    }
-
     /// Seals a provider key for a chatbot.
     pub fn seal_key(&self, chatbot_id: &str, key: &str) -> String {
         self.secrets.seal(&key_context(chatbot_id), key)

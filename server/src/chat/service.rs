@@ -16,13 +16,14 @@ use super::stream::{self, LiveAnswer, StreamHub};
 pub use super::{ChatEvent, HANDOFF, Usage};
 use super::{ChatModel, Citation, ModelEvent, ModelRequest, Role, estimate_tokens};
 use crate::chatbots::Chatbot;
-use crate::conversations::{MessageStatus, Role as StoredRole, Status as ConversationStatus};
-use crate::db::{Db, fold_case};
+use crate::conversations::turns;
+use crate::conversations::{MessageStatus, Role as StoredRole};
+use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ids::{new_id, now_ms, rfc3339};
+use crate::ids::{now_ms, rfc3339};
 use crate::knowledge;
 use crate::usage::{self, PriceList};
-use crate::webhooks::{self, Signal, events};
+use crate::webhooks::{self, events};
 
 /// The longest message a visitor may send, in characters, unless `PARLOR_MAX_MESSAGE_CHARS`
 /// says otherwise.
@@ -92,24 +93,14 @@ pub struct ChatService {
     tasks: TaskTracker,
     prices: Arc<PriceList>,
     hub: Arc<StreamHub>,
-    webhooks: Signal,
     knowledge: knowledge::Knowledge,
 }
 
 impl ChatService {
-    pub fn new(db: Db, models: Models, tasks: TaskTracker, prices: PriceList, webhooks: Signal) -> Self {
-        let knowledge = knowledge::Knowledge::new(db.clone());
-        ChatService { db, models, tasks, prices: Arc::new(prices), hub: Arc::default(), webhooks, knowledge }
-    }
-
-    /// Retrieval over chatbots' knowledge (this process's search index) and the job queue.
-    pub fn knowledge(&self) -> &knowledge::Knowledge {
-        &self.knowledge
-    }
-
-    /// The models of chatbots (to seal provider keys and check provider URLs).
-    pub fn models(&self) -> &Models {
-        &self.models
+    /// Answers with the chatbots' `models` from their `knowledge`; generations are spawned on
+    /// `tasks`, which shutdown waits for, and their usage is priced with `prices`.
+    pub fn new(db: Db, models: Models, knowledge: knowledge::Knowledge, tasks: TaskTracker, prices: PriceList) -> Self {
+        ChatService { db, models, tasks, prices: Arc::new(prices), hub: Arc::default(), knowledge }
     }
 
     /// Follows an answer from after piece `after`: live when this process generates it, else
@@ -126,18 +117,11 @@ impl ChatService {
     pub async fn stop(&self, message_id: &str) -> Result<bool> {
         // Record the request before cancelling: a generator cancelled first could store its
         // answer before this update and make a real stop look like a no-op.
-        let updated = self
-            .db
-            .execute(
-                sqlx::query("UPDATE messages SET stop_requested = 1 WHERE id = $1 AND status = 'streaming'")
-                    .bind(message_id),
-            )
-            .await?
-            .rows_affected();
+        let streaming = turns::request_stop(&self.db, message_id).await?;
         if let Some(live) = self.hub.get(message_id) {
             live.cancel.cancel();
         }
-        Ok(updated > 0)
+        Ok(streaming)
     }
 
     /// Stores `input` in its conversation (a new one when none is given), starts the answer
@@ -149,104 +133,37 @@ impl ChatService {
     pub async fn send_message(&self, chatbot: &Chatbot, input: NewMessage) -> Result<ReplyStream> {
         let now = now_ms();
         let mut tx = self.db.begin().await?;
-        let started = input.conversation_id.is_none();
-        let mut handed_over = false;
-        // A new conversation has no history to read; a known one is looked up with the last
-        // sequence number in the same statement. Every statement here holds the write lock.
-        let (conversation_id, last_seq) = match &input.conversation_id {
-            Some(id) => {
-                let found: Option<(String, String, i64)> = sqlx::query_as(
-                    "SELECT c.id, c.status, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id)
-                     FROM conversations c WHERE c.id = $1 AND c.chatbot_id = $2",
-                )
-                .bind(id)
-                .bind(&chatbot.id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let (id, status, last_seq) = found.ok_or(Error::NotFound("conversation"))?;
-                handed_over = status == ConversationStatus::Escalated.as_str();
-                (id, last_seq)
-            }
-            None => {
-                let id = new_id("conv");
-                sqlx::query(
-                    "INSERT INTO conversations (id, chatbot_id, visitor_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-                )
-                .bind(&id)
-                .bind(&chatbot.id)
-                .bind(&input.visitor_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                (id, 0)
-            }
+        let question = turns::Question {
+            chatbot_id: &chatbot.id,
+            conversation_id: input.conversation_id.as_deref(),
+            visitor_id: input.visitor_id.as_deref(),
+            text: &input.message,
+            at_ms: now,
+            handoff_reason: HANDOFF,
         };
-        // The empty answers of a handoff are not turns of the conversation.
-        let history: Vec<(String, String)> = if started {
-            Vec::new()
-        } else {
-            sqlx::query_as(
-                "SELECT role, content FROM messages WHERE conversation_id = $1 AND status = 'complete' AND content <> ''
-                 ORDER BY seq DESC LIMIT 50",
-            )
-            .bind(&conversation_id)
-            .fetch_all(&mut *tx)
-            .await?
-        };
-        let user_message_id = new_id("msg");
-        let message_id = new_id("msg");
-        // The question and its (empty, streaming) answer in one statement.
-        sqlx::query(
-            "INSERT INTO messages (id, conversation_id, seq, role, content, status, finish_reason, created_at, heartbeat_at,
-                                   search_text)
-             VALUES ($1, $2, $3, $4, $5, 'complete', NULL, $6, $6, $12), ($7, $2, $8, $9, '', $10, $11, $6, $6, NULL)",
-        )
-        .bind(&user_message_id)
-        .bind(&conversation_id)
-        .bind(last_seq + 1)
-        .bind(Role::User.as_str())
-        .bind(&input.message)
-        .bind(now)
-        .bind(&message_id)
-        .bind(last_seq + 2)
-        .bind(Role::Assistant.as_str())
-        .bind(if handed_over { MessageStatus::Complete } else { MessageStatus::Streaming }.as_str())
-        .bind(handed_over.then_some(HANDOFF))
-        .bind(fold_case(&input.message))
-        .execute(&mut *tx)
-        .await
-        .map_err(conflict_on_unique)?;
-        if !started {
-            // A message to an ended conversation (a visitor back after a pause) opens it again.
-            sqlx::query(
-                "UPDATE conversations SET updated_at = $1,
-                     status = CASE WHEN status = 'ended' THEN 'open' ELSE status END,
-                     ended_at = NULL, ended_reason = NULL
-                 WHERE id = $2",
-            )
-            .bind(now)
-            .bind(&conversation_id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let turns::OpenedTurn {
+            conversation_id,
+            started,
+            handed_over,
+            user_message_id,
+            message_id,
+            history_newest_first,
+        } = turns::open_turn(&mut tx, &question).await?;
         let received = serde_json::json!({
             "messageId": user_message_id, "conversationId": conversation_id, "chatbotId": chatbot.id,
             "visitorId": input.visitor_id, "message": input.message, "sender": "user", "createdAt": rfc3339(now),
         });
-        let emitted = if started {
+        if started {
             let data = serde_json::json!({
                 "conversationId": conversation_id, "chatbotId": chatbot.id, "visitorId": input.visitor_id,
                 "startedAt": rfc3339(now),
             });
             let events = [(events::CONVERSATION_STARTED, &data), (events::MESSAGE_RECEIVED, &received)];
-            webhooks::emit_all(&mut tx, &chatbot.workspace_id, &events).await?
+            webhooks::emit_all(&mut tx, &chatbot.workspace_id, &events).await?;
         } else {
-            webhooks::emit(&mut tx, &chatbot.workspace_id, events::MESSAGE_RECEIVED, &received).await?
-        };
-        tx.commit().await?;
-        if emitted {
-            self.webhooks.notify();
+            webhooks::emit(&mut tx, &chatbot.workspace_id, events::MESSAGE_RECEIVED, &received).await?;
         }
+        tx.commit().await?;
         if handed_over {
             let done = ChatEvent::Done { usage: Usage::default(), finish_reason: HANDOFF };
             let events = futures::stream::iter([done]).boxed();
@@ -260,7 +177,7 @@ impl ChatService {
             welcome_message: chatbot.welcome_message.clone(),
             personality: settings.personality.clone(),
             general_knowledge: settings.answer_policy == crate::chatbots::AnswerPolicy::General,
-            history: trim_history(history),
+            history: trim_history(history_newest_first),
             knowledge: hits,
             visitor_language: input.language.is_some(),
             language: input.language.unwrap_or_else(|| settings.language.clone()),
@@ -279,7 +196,6 @@ impl ChatService {
             key_id: input.key_id.clone(),
             prices: self.prices.clone(),
             hub: self.hub.clone(),
-            webhooks: self.webhooks.clone(),
             visitor_id: input.visitor_id.clone(),
         };
         self.tasks.spawn(job.run(request, live));
@@ -300,17 +216,8 @@ fn citations_for_webhook(citations: &[Citation]) -> serde_json::Value {
         .collect()
 }
 
-fn conflict_on_unique(err: sqlx::Error) -> Error {
-    match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            Error::Conflict("another message was sent to this conversation at the same moment; send again".into())
-        }
-        _ => Error::Database(err),
-    }
-}
-
 /// Keeps the newest turns that fit the token budget, oldest first.
-fn trim_history(newest_first: Vec<(String, String)>) -> Vec<(Role, String)> {
+fn trim_history(newest_first: Vec<(StoredRole, String)>) -> Vec<(Role, String)> {
     let mut budget = HISTORY_TOKEN_BUDGET;
     let mut kept = Vec::new();
     for (role, content) in newest_first {
@@ -320,9 +227,9 @@ fn trim_history(newest_first: Vec<(String, String)>) -> Vec<(Role, String)> {
         }
         // The model sees two sides: the visitor, and the website, which is the chatbot's answers
         // and a person's replies from the team (`admin`) alike.
-        let side = match StoredRole::parse(&role) {
-            Some(StoredRole::User) => Role::User,
-            Some(StoredRole::Assistant | StoredRole::Admin) | None => Role::Assistant,
+        let side = match role {
+            StoredRole::User => Role::User,
+            StoredRole::Assistant | StoredRole::Admin => Role::Assistant,
         };
         kept.push((side, content));
     }
@@ -340,7 +247,6 @@ struct Generation {
     key_id: Option<String>,
     prices: Arc<PriceList>,
     hub: Arc<StreamHub>,
-    webhooks: Signal,
     visitor_id: Option<String>,
 }
 
@@ -433,20 +339,7 @@ impl Generation {
     /// whether someone asked it to stop.
     async fn checkpoint(&self, text: &str, chunk_ends: &[usize]) -> Result<bool> {
         let ends = serde_json::to_string(chunk_ends).map_err(|err| Error::Internal(err.into()))?;
-        self.db
-            .execute(
-                sqlx::query("UPDATE messages SET content = $1, chunk_ends = $2, heartbeat_at = $3 WHERE id = $4")
-                    .bind(text)
-                    .bind(ends)
-                    .bind(now_ms())
-                    .bind(&self.message_id),
-            )
-            .await?;
-        let requested: i64 = sqlx::query_scalar("SELECT stop_requested FROM messages WHERE id = $1")
-            .bind(&self.message_id)
-            .fetch_one(self.db.pool())
-            .await?;
-        Ok(requested != 0)
+        turns::save_progress(&self.db, &self.message_id, text, &ends, now_ms()).await
     }
 
     async fn store(
@@ -464,27 +357,19 @@ impl Generation {
         let chunk_ends = serde_json::to_string(chunk_ends).map_err(|err| Error::Internal(err.into()))?;
         // The answer and its usage are stored together, so reports always match the messages.
         let mut tx = self.db.begin().await?;
-        sqlx::query(
-            "UPDATE messages SET content = $1, status = $2, finish_reason = $3, citations = $4,
-                 prompt_tokens = $5, completion_tokens = $6, completed_at = $7, chunk_ends = $9, heartbeat_at = $7
-             WHERE id = $8",
-        )
-        .bind(text)
-        .bind(status.as_str())
-        .bind(finish_reason)
-        .bind(citations)
-        .bind(usage.prompt_tokens)
-        .bind(usage.completion_tokens)
-        .bind(now)
-        .bind(&self.message_id)
-        .bind(chunk_ends)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&self.conversation_id)
-            .execute(&mut *tx)
-            .await?;
+        let answer = turns::FinishedAnswer {
+            message_id: &self.message_id,
+            conversation_id: &self.conversation_id,
+            text,
+            chunk_ends: &chunk_ends,
+            citations: &citations,
+            status,
+            finish_reason,
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            at_ms: now,
+        };
+        turns::finish_answer(&mut tx, &answer).await?;
         let model = self.model.model_id();
         let turn = usage::Turn {
             workspace_id: &self.workspace_id,
@@ -503,11 +388,8 @@ impl Generation {
             "visitorId": self.visitor_id, "message": text, "sender": "bot", "status": status.as_str(),
             "citations": citations_for_webhook(citations_json), "createdAt": rfc3339(now),
         });
-        let emitted = webhooks::emit(&mut tx, &self.workspace_id, events::MESSAGE_SENT, &data).await?;
+        webhooks::emit(&mut tx, &self.workspace_id, events::MESSAGE_SENT, &data).await?;
         tx.commit().await?;
-        if emitted {
-            self.webhooks.notify();
-        }
         Ok(())
     }
 }
@@ -527,10 +409,10 @@ mod tests {
     fn history_keeps_the_newest_turns_within_budget_oldest_first() {
         let long = "word ".repeat(1000);
         let newest_first = vec![
-            ("assistant".to_owned(), "newest".to_owned()),
-            ("user".to_owned(), "older".to_owned()),
-            ("assistant".to_owned(), long.clone()),
-            ("user".to_owned(), long),
+            (StoredRole::Assistant, "newest".to_owned()),
+            (StoredRole::User, "older".to_owned()),
+            (StoredRole::Assistant, long.clone()),
+            (StoredRole::User, long),
         ];
         let kept = trim_history(newest_first);
         assert_eq!(kept.len(), 3);

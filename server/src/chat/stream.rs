@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{ChatEvent, Citation, HANDOFF, Usage};
 use crate::conversations::MessageStatus;
+use crate::conversations::turns::{self, StoredAnswer};
 use crate::db::Db;
-use crate::error::Result;
 use crate::ids::now_ms;
 
 /// How long a finished answer stays in memory for clients that resume.
@@ -147,19 +147,6 @@ impl StreamHub {
 }
 
 /// What the database holds of an answer.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StoredAnswer {
-    #[sqlx(try_from = "String")]
-    pub status: MessageStatus,
-    pub content: String,
-    pub chunk_ends: String,
-    pub citations: String,
-    pub finish_reason: Option<String>,
-    pub prompt_tokens: i64,
-    pub completion_tokens: i64,
-    pub heartbeat_at: Option<i64>,
-}
-
 /// Splits stored text into its numbered pieces by their recorded end offsets.
 pub fn pieces(content: &str, chunk_ends: &str) -> Vec<String> {
     let ends: Vec<usize> = serde_json::from_str(chunk_ends).unwrap_or_default();
@@ -175,16 +162,6 @@ pub fn pieces(content: &str, chunk_ends: &str) -> Vec<String> {
         }
     }
     out
-}
-
-async fn load(db: &Db, message_id: &str) -> Result<Option<StoredAnswer>> {
-    Ok(sqlx::query_as(
-        "SELECT status, content, chunk_ends, citations, finish_reason, prompt_tokens, completion_tokens, heartbeat_at
-         FROM messages WHERE id = $1",
-    )
-    .bind(message_id)
-    .fetch_optional(db.pool())
-    .await?)
 }
 
 /// The final event of a stored answer that is no longer streaming.
@@ -220,7 +197,7 @@ pub fn follow_stored(db: Db, message_id: String, after: u64) -> BoxStream<'stati
                 if loaded && state.end.is_none() {
                     tokio::time::sleep(POLL_INTERVAL).await;
                 }
-                let answer = match load(&db, &id).await {
+                let answer = match turns::stored_answer(&db, &id).await {
                     Ok(Some(answer)) => answer,
                     Ok(None) => {
                         at.done = true;

@@ -20,7 +20,7 @@
 //! BM25 ranking with the vector ranking by reciprocal rank fusion ([`RRF_K`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -259,7 +259,7 @@ struct Inner {
 pub struct SearchIndex {
     db: Db,
     inner: Mutex<Inner>,
-    embedder: OnceLock<Arc<dyn Embedder>>,
+    embedder: Option<Arc<dyn Embedder>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -271,38 +271,29 @@ struct Change {
 }
 
 impl SearchIndex {
-    pub fn new(db: Db) -> SearchIndex {
+    /// The index over `db`'s knowledge; hybrid (BM25 fused with vectors) with an `embedder`.
+    pub fn new(db: Db, embedder: Option<Arc<dyn Embedder>>) -> SearchIndex {
         SearchIndex {
             db,
             inner: Mutex::new(Inner { low: 0, applied: BTreeSet::new(), chatbots: HashMap::new(), started: false }),
-            embedder: OnceLock::new(),
-        }
-    }
-
-    /// Turns on hybrid retrieval with this embedder (once, at startup; later calls change
-    /// nothing). An index built before it is built again with its vectors.
-    pub fn set_embedder(&self, embedder: Arc<dyn Embedder>) {
-        if self.embedder.set(embedder).is_ok()
-            && let Ok(mut inner) = self.inner.try_lock()
-        {
-            inner.chatbots.clear();
+            embedder,
         }
     }
 
     /// The embedder of hybrid retrieval, if one is configured.
     pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
-        self.embedder.get()
+        self.embedder.as_ref()
     }
 
     /// The model whose vectors the index loads ("" without an embedder, which matches none).
     fn model(&self) -> String {
-        self.embedder.get().map(|e| e.model().to_owned()).unwrap_or_default()
+        self.embedder.as_ref().map(|e| e.model().to_owned()).unwrap_or_default()
     }
 
     /// The question's vector, or `None` without an embedder or when the embedder fails (the
     /// search then runs on BM25 alone).
     async fn query_vector(&self, query: &str) -> Option<Vec<f32>> {
-        let embedder = self.embedder.get()?;
+        let embedder = self.embedder.as_ref()?;
         match embedder.embed_query(query).await {
             Ok(vector) => vectors::normalized(vector),
             Err(err) => {
@@ -642,7 +633,7 @@ mod tests {
         super::super::create_source(&db, &workspace, &bot, passage).await.unwrap();
         let qa = super::super::NewSource::qa("Do you ship abroad?", "Yes, to 40 countries.").unwrap();
         super::super::create_source(&db, &workspace, &bot, qa).await.unwrap();
-        let index = SearchIndex::new(db.clone());
+        let index = SearchIndex::new(db.clone(), None);
         let hits = index.search(&bot, "do you ship abroad", 3).await.unwrap();
         assert_eq!(hits[0].entry.kind(), EntryKind::Qa, "{hits:?}");
         assert_eq!(hits.len(), 2);
@@ -656,8 +647,8 @@ mod tests {
     async fn an_index_built_before_a_change_catches_up_with_additions_and_deletions() {
         let (_dir, db, bot) = test_db().await;
         let workspace = crate::workspaces::default_workspace(&db).await.unwrap();
-        let first = SearchIndex::new(db.clone());
-        let second = SearchIndex::new(db.clone());
+        let first = SearchIndex::new(db.clone(), None);
+        let second = SearchIndex::new(db.clone(), None);
         assert!(first.search(&bot, "opening hours", 3).await.unwrap().is_empty());
         assert!(second.search(&bot, "opening hours", 3).await.unwrap().is_empty());
         let qa = super::super::NewSource::qa("What are your opening hours?", "9 to 5.").unwrap();

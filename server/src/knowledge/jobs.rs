@@ -18,21 +18,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::crawl::{FetchSettings, Fetcher};
 use super::documents;
-use super::embed::{Embedder, EmbeddingSettings, OpenAiEmbedder};
+use super::embed::{Embedder, EmbeddingSettings};
 use super::vectors;
-use super::{Knowledge, SOURCE_COLUMNS, Source, record_change};
-use crate::db::{Db, RowLock};
+use super::{SOURCE_COLUMNS, Source, record_change};
+use crate::db::{Db, RowLock, Wake};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, random_base62};
 use crate::ingest;
 use crate::outbound::OutboundPolicy;
-use crate::webhooks::Signal;
 
 mod crawl_loop;
 
@@ -107,6 +106,7 @@ pub async fn create_fetch_source(db: &Db, chatbot_id: &str, kind: &str, params: 
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    tx.wake(Wake::Jobs);
     tx.commit().await?;
     super::get_source(db, chatbot_id, &id).await
 }
@@ -133,6 +133,7 @@ pub async fn refresh(db: &Db, source: &Source) -> Result<Source> {
         .bind(&source.id)
         .execute(&mut *tx)
         .await?;
+    tx.wake(Wake::Jobs);
     tx.commit().await?;
     super::get_source(db, &source.chatbot_id, &source.id).await
 }
@@ -170,31 +171,20 @@ struct Inner {
     db: Db,
     fetcher: Fetcher,
     settings: JobSettings,
-    wake: Arc<Notify>,
-    webhooks: Signal,
     embedder: Option<Arc<dyn Embedder>>,
 }
 
 impl Worker {
+    /// A worker that fetches and crawls through `policy` and, with an `embedder` (the one the
+    /// search index uses), embeds new chunks for hybrid retrieval.
     pub fn new(
         db: Db,
         policy: &OutboundPolicy,
         settings: JobSettings,
-        knowledge: &Knowledge,
-        webhooks: Signal,
+        embedder: Option<Arc<dyn Embedder>>,
     ) -> Result<Worker> {
         let fetcher = Fetcher::new(policy, settings.fetch.clone())?;
-        let embedder = match &settings.embeddings {
-            Some(embeddings) => {
-                let embedder: Arc<dyn Embedder> = Arc::new(OpenAiEmbedder::new(embeddings.clone(), policy)?);
-                knowledge.set_embedder(embedder.clone());
-                Some(embedder)
-            }
-            None => knowledge.embedder(),
-        };
-        Ok(Worker {
-            inner: Arc::new(Inner { db, fetcher, settings, wake: knowledge.job_signal(), webhooks, embedder }),
-        })
+        Ok(Worker { inner: Arc::new(Inner { db, fetcher, settings, embedder }) })
     }
 
     /// Runs jobs until `stop` turns true, then hands the running ones back.
@@ -240,7 +230,7 @@ impl Worker {
                 Ok(None) => {
                     drop(permit);
                     tokio::select! {
-                        () = self.inner.wake.notified() => {}
+                        () = self.inner.db.woken(Wake::Jobs) => {}
                         () = tokio::time::sleep(self.inner.settings.poll) => {}
                         _ = stop.changed() => break,
                     }
@@ -474,7 +464,6 @@ impl Worker {
             documents::emit_ready(&mut tx, &job.workspace_id, &source).await?;
         }
         tx.commit().await?;
-        self.inner.webhooks.notify();
         tracing::info!(
             source_id = %source.id, status = %source.status, pages = cp.processed, chunks = source.chunk_count,
             error = failure.unwrap_or(""), "knowledge job finished"

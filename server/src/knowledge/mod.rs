@@ -411,17 +411,17 @@ pub async fn delete_source(db: &Db, source: &Source) -> Result<()> {
     Ok(())
 }
 
-/// Retrieval and the job queue's wake-up, shared by the API, the chat service and the worker.
-/// Cheap to clone.
+/// Retrieval over every chatbot's knowledge (this process's search index), shared by the API,
+/// the chat service and the job worker. Cheap to clone.
 #[derive(Clone)]
 pub struct Knowledge {
     index: Arc<index::SearchIndex>,
-    jobs: Arc<tokio::sync::Notify>,
 }
 
 impl Knowledge {
-    pub fn new(db: Db) -> Knowledge {
-        Knowledge { index: Arc::new(index::SearchIndex::new(db)), jobs: Arc::default() }
+    /// Retrieval by BM25 alone, or hybrid (fused with vector similarity) with an `embedder`.
+    pub fn new(db: Db, embedder: Option<Arc<dyn embed::Embedder>>) -> Knowledge {
+        Knowledge { index: Arc::new(index::SearchIndex::new(db, embedder)) }
     }
 
     /// A chatbot's knowledge ranked for `query`, best first (BM25, fused with vector
@@ -435,25 +435,9 @@ impl Knowledge {
         self.index.search_ranked(chatbot_id, query, limit).await
     }
 
-    /// Turns on hybrid retrieval with `embedder` (the job worker does so at startup when
-    /// `PARLOR_EMBEDDINGS_URL` is set).
-    pub fn set_embedder(&self, embedder: Arc<dyn embed::Embedder>) {
-        self.index.set_embedder(embedder);
-    }
-
     /// The embedder of hybrid retrieval, if one is configured.
     pub fn embedder(&self) -> Option<Arc<dyn embed::Embedder>> {
         self.index.embedder().cloned()
-    }
-
-    /// Wakes this process's job worker (a job was queued).
-    pub fn wake_jobs(&self) {
-        self.jobs.notify_one();
-    }
-
-    /// What the job worker waits on besides its poll interval.
-    pub fn job_signal(&self) -> Arc<tokio::sync::Notify> {
-        self.jobs.clone()
     }
 }
 

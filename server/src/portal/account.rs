@@ -10,17 +10,11 @@ use crate::accounts::{self, Role, Token};
 use crate::db::Db;
 use crate::error::Error;
 use crate::ids::rfc3339;
-use crate::ratelimit::{self, Limits};
+use crate::ratelimit::{Limited, RateLimiter};
 use crate::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "parlor_session";
-
-/// Sign-in attempts per email address: 5 a minute, 100 a day; per client address: 30 a minute.
-const SIGN_IN_PER_EMAIL: Limits = Limits { per_second: None, per_minute: Some(5), per_day: Some(100) };
-const SIGN_IN_PER_IP: Limits = Limits { per_second: None, per_minute: Some(30), per_day: None };
-/// New accounts per client address: 10 a minute, 200 a day.
-const SIGN_UP_PER_IP: Limits = Limits { per_second: None, per_minute: Some(10), per_day: Some(200) };
 
 pub struct Accounts {
     db: Db,
@@ -28,6 +22,7 @@ pub struct Accounts {
     secure: bool,
     public_url: String,
     mailer: crate::mail::Mailer,
+    limiter: RateLimiter,
 }
 
 impl Accounts {
@@ -37,6 +32,7 @@ impl Accounts {
             secure: state.server_info.public_url.starts_with("https://"),
             public_url: state.server_info.public_url.clone(),
             mailer: state.mailer.clone(),
+            limiter: state.limiter.clone(),
         }
     }
 
@@ -51,14 +47,8 @@ impl Accounts {
         format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
     }
 
-    async fn throttle(&self, bucket: String, limits: &Limits, what: &str) -> Result<(), PortalError> {
-        let decision =
-            ratelimit::check(&self.db, &bucket, limits, ratelimit::now_micros()).await.map_err(portal_error)?;
-        if decision.allowed {
-            Ok(())
-        } else {
-            Err(PortalError::TooMany(format!("Too many {what}. Try again in {} seconds.", decision.retry_after_secs)))
-        }
+    async fn throttle(&self, action: Limited<'_>) -> Result<(), PortalError> {
+        self.limiter.enforce(action).await.map(drop).map_err(portal_error)
     }
 }
 
@@ -67,11 +57,6 @@ pub async fn signed_in(db: &Db, req: &RequestInfo) -> Result<(accounts::Viewer, 
     let token = req.session.as_deref().and_then(Token::presented).ok_or(PortalError::SignedOut)?;
     let viewer = accounts::viewer_for(db, &token).await.map_err(portal_error)?.ok_or(PortalError::SignedOut)?;
     Ok((viewer, token))
-}
-
-fn hashed(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.trim().to_lowercase().as_bytes()).iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
 #[async_trait::async_trait]
@@ -104,7 +89,7 @@ impl AccountBackend for Accounts {
         workspace: String,
     ) -> Result<String, PortalError> {
         let ip = req.client_ip.as_deref().unwrap_or("unknown");
-        self.throttle(format!("signup:ip:{ip}"), &SIGN_UP_PER_IP, "sign-ups from your address").await?;
+        self.throttle(Limited::SignUp { client: ip }).await?;
         let (viewer, token) = accounts::sign_up(&self.db, &email, &password, &workspace).await.map_err(portal_error)?;
         tracing::info!(account_id = %viewer.account_id, workspace_id = %viewer.workspace_id, "account created");
         Ok(self.cookie(&token))
@@ -112,13 +97,8 @@ impl AccountBackend for Accounts {
 
     async fn sign_in(&self, req: &RequestInfo, email: String, password: String) -> Result<String, PortalError> {
         let ip = req.client_ip.as_deref().unwrap_or("unknown");
-        self.throttle(format!("signin:ip:{ip}"), &SIGN_IN_PER_IP, "sign-in attempts from your address").await?;
-        self.throttle(
-            format!("signin:email:{}", hashed(&email)),
-            &SIGN_IN_PER_EMAIL,
-            "sign-in attempts for this email",
-        )
-        .await?;
+        self.throttle(Limited::SignInFrom { client: ip }).await?;
+        self.throttle(Limited::SignInAs { email: &email }).await?;
         match accounts::sign_in(&self.db, &email, &password).await {
             Ok((viewer, token)) => {
                 tracing::info!(account_id = %viewer.account_id, "signed in");
@@ -224,7 +204,7 @@ impl AccountBackend for Accounts {
     async fn accept_invite(&self, req: &RequestInfo, token: String, password: String) -> Result<String, PortalError> {
         let ip = req.client_ip.as_deref().unwrap_or("unknown");
         // Accepting checks a password, so it shares the sign-in budget of the address.
-        self.throttle(format!("signin:ip:{ip}"), &SIGN_IN_PER_IP, "sign-in attempts from your address").await?;
+        self.throttle(Limited::SignInFrom { client: ip }).await?;
         let token = Token::presented(&token).ok_or_else(|| PortalError::NotFound("invite not found".into()))?;
         let (viewer, session) = accounts::accept_invite(&self.db, &token, &password).await.map_err(portal_error)?;
         tracing::info!(account_id = %viewer.account_id, workspace_id = %viewer.workspace_id, "invitation accepted");

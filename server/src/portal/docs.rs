@@ -16,8 +16,8 @@ use super::account::signed_in;
 use super::portal_error;
 use crate::docs::{self, Body, Call, Language};
 use crate::keys::Scope;
+use crate::ratelimit::Window;
 use crate::state::AppState;
-use crate::web::actions::WindowLimit;
 use crate::webhooks::events;
 
 /// The operations of this build's OpenAPI document, read once.
@@ -92,11 +92,8 @@ fn period(seconds: u64) -> String {
     if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
 }
 
-fn window(text: &str, setting: &str) -> String {
-    match WindowLimit::parse(text, setting) {
-        Ok(limit) => format!("{} per {}", limit.count, period(limit.period_secs)),
-        Err(_) => text.to_owned(),
-    }
+fn window(limit: Window) -> String {
+    format!("{} per {}", limit.count, period(limit.period_secs))
 }
 
 fn pretty(value: &serde_json::Value) -> String {
@@ -219,21 +216,21 @@ impl DocsBackend for Docs {
 
     async fn rate_limits(&self) -> Result<RateLimitDocs, PortalError> {
         let config = &self.state.config;
+        let limits = self.state.limiter.settings();
         Ok(RateLimitDocs {
-            plans: self
-                .state
+            plans: limits
                 .plans
                 .iter()
                 .map(|plan| PlanDoc {
                     name: plan.name.clone(),
                     per_second: plan.limits.per_second,
-                    per_minute: plan.limits.per_minute,
+                    per_minute: plan.limits.per_minute_count(),
                     per_day: plan.limits.per_day,
                 })
                 .collect(),
-            widget_chat_per_minute: config.widget_chat_per_minute,
-            scrapes: window(&config.knowledge_scrape_limit, "PARLOR_KNOWLEDGE_SCRAPE_LIMIT"),
-            uploads: window(&config.knowledge_upload_limit, "PARLOR_KNOWLEDGE_UPLOAD_LIMIT"),
+            widget_chat_per_minute: limits.widget_chat_per_minute,
+            scrapes: window(limits.knowledge_scrapes),
+            uploads: window(limits.knowledge_uploads),
             max_upload_bytes: config.knowledge_max_upload_bytes as u64,
         })
     }

@@ -17,11 +17,10 @@ use super::account::signed_in;
 use super::portal_error;
 use crate::accounts;
 use crate::chatbots;
-use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, MessageStatus, Role, Status, Updates};
-use crate::db::Db;
+use crate::conversations::{self, EndReason, InboxCursor, InboxVersion, MessageStatus, Role, Status};
+use crate::db::{Db, Wake};
 use crate::ids::rfc3339;
 use crate::state::AppState;
-use crate::web::actions;
 use crate::web::present::{conversation_json, message_json};
 use crate::web::sse::sse;
 
@@ -104,7 +103,7 @@ impl InboxBackend for Inbox {
 
     async fn reply(&self, req: &RequestInfo, id: String, message: String) -> Result<StoredMessage, PortalError> {
         let conversation = self.conversation(req, &id).await?;
-        let stored = actions::reply_as_agent(&self.state, &conversation, &message).await.map_err(portal_error)?;
+        let stored = conversations::admin_reply(&self.state.db, &conversation, &message).await.map_err(portal_error)?;
         tracing::info!(conversation_id = %conversation.id, message_id = %stored.id, "agent replied in the portal");
         Ok(message_json(stored))
     }
@@ -118,7 +117,7 @@ impl InboxBackend for Inbox {
         let (viewer, _) = signed_in(&self.state.db, req).await?;
         let conversation =
             conversations::get_conversation(&self.state.db, &viewer.workspace_id, &id).await.map_err(portal_error)?;
-        actions::end_conversation(&self.state, &conversation, EndReason::Agent).await.map_err(portal_error)?;
+        conversations::end(&self.state.db, &conversation, EndReason::Agent).await.map_err(portal_error)?;
         let conversation =
             conversations::get_conversation(&self.state.db, &viewer.workspace_id, &id).await.map_err(portal_error)?;
         Ok(conversation_json(&conversation))
@@ -139,14 +138,13 @@ pub async fn follow_inbox(State(state): State<AppState>, request: Request) -> Re
         Ok(version) => version,
         Err(err) => return err.into_response(),
     };
-    let live = LiveInbox { db: state.db.clone(), updates: state.updates.clone(), token, version };
+    let live = LiveInbox { db: state.db.clone(), token, version };
     sse(futures::stream::unfold(live, LiveInbox::next))
 }
 
 /// The state of one open inbox's stream.
 struct LiveInbox {
     db: Db,
-    updates: Updates,
     token: accounts::Token,
     /// The version last sent (or, at first, the one when the stream opened).
     version: InboxVersion,
@@ -156,8 +154,8 @@ impl LiveInbox {
     async fn next(mut self) -> Option<(Event, LiveInbox)> {
         loop {
             // Listen before looking, so that a change stored in between still wakes this stream.
-            let updates = self.updates.clone();
-            let woken = updates.notified();
+            let db = self.db.clone();
+            let woken = db.woken(Wake::Conversations);
             tokio::pin!(woken);
             woken.as_mut().enable();
             // The session is checked each time, so that signing out (or its expiry) ends the stream.

@@ -16,8 +16,9 @@ use crate::error::Error;
 use crate::ingest::Format;
 use crate::knowledge::jobs::JobParams;
 use crate::knowledge::{self, NewSource};
+use crate::ratelimit::Limited;
 use crate::state::AppState;
-use crate::web::actions::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, add_source, learn_file, limit_uploads, queue_fetch};
+use crate::web::actions::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, learn_file, queue_fetch};
 use crate::web::present::source_json;
 
 pub struct Knowledge {
@@ -83,7 +84,8 @@ impl KnowledgeBackend for Knowledge {
             other => Err(Error::Validation(format!("choose a page, a site, a question or a text, not {other:?}"))),
         }
         .map_err(portal_error)?;
-        let source = add_source(state, &chatbot, new).await.map_err(portal_error)?;
+        let source =
+            knowledge::create_source(&state.db, &chatbot.workspace_id, &chatbot.id, new).await.map_err(portal_error)?;
         tracing::info!(source_id = %source.id, chatbot_id = %chatbot.id, "knowledge added in the portal");
         Ok(source_json(&source))
     }
@@ -172,7 +174,7 @@ async fn receive(
             "`{name}` is not a supported document: upload a PDF, DOCX, Markdown (.md) or text (.txt) file."
         )))
     })?;
-    limit_uploads(state, &who(&viewer.account_id)).await.map_err(fail)?;
+    state.limiter.enforce(Limited::KnowledgeUpload { by: &who(&viewer.account_id) }).await.map_err(fail)?;
     learn_file(state, &chatbot, &name, format, bytes).await.map_err(fail)?;
     Ok(chatbot.id)
 }

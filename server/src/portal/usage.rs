@@ -10,7 +10,7 @@ use super::portal_error;
 use crate::db::Db;
 use crate::ids::now_ms;
 use crate::keys;
-use crate::ratelimit::{self, Plan};
+use crate::ratelimit::{Limited, RateLimiter};
 use crate::state::AppState;
 use crate::usage::{self, GroupBy};
 
@@ -18,12 +18,12 @@ const DAY_MS: i64 = 86_400_000;
 
 pub struct Usage {
     db: Db,
-    plans: std::sync::Arc<Vec<Plan>>,
+    limiter: RateLimiter,
 }
 
 impl Usage {
     pub fn new(state: &AppState) -> Usage {
-        Usage { db: state.db.clone(), plans: state.plans.clone() }
+        Usage { db: state.db.clone(), limiter: state.limiter.clone() }
     }
 }
 
@@ -51,20 +51,15 @@ impl UsageBackend for Usage {
             .collect();
 
         let plan_name = workspace_plan(&self.db, &viewer.workspace_id).await.map_err(portal_error)?;
-        let plan = self.plans.iter().find(|p| p.name == plan_name).or_else(|| self.plans.first());
-        let limits = plan.map(|p| p.limits);
+        let plans = &self.limiter.settings().plans;
+        let plan = plans.iter().find(|p| p.name == plan_name).or_else(|| plans.first());
+        let limits = self.limiter.plan_limits(&plan_name);
         let mut standings = Vec::new();
         for key in keys::list_keys(&self.db, &viewer.workspace_id).await.map_err(portal_error)? {
-            let (limit_per_minute, remaining, used_today) = match &limits {
-                Some(limits) => {
-                    let standing =
-                        ratelimit::peek(&self.db, &format!("key:{}", key.id), limits, ratelimit::now_micros())
-                            .await
-                            .map_err(portal_error)?;
-                    (u64::from(limits.per_minute.unwrap_or(0)), standing.remaining, standing.used_today)
-                }
-                None => (0, 0, 0),
-            };
+            let action = Limited::ApiRequest { key_id: &key.id, plan: &plan_name };
+            let standing = self.limiter.peek(action).await.map_err(portal_error)?;
+            let limit_per_minute = u64::from(limits.per_minute_count().unwrap_or(0));
+            let (remaining, used_today) = (standing.remaining, standing.used_today);
             standings.push(KeyStanding {
                 requests: per_key.get(&key.id).copied().unwrap_or(0),
                 label: format!("{}…{}", key.prefix, key.last_four),
@@ -73,7 +68,7 @@ impl UsageBackend for Usage {
                 limit_per_minute,
                 remaining,
                 used_today,
-                daily_cap: limits.and_then(|l| l.per_day),
+                daily_cap: limits.per_day,
             });
         }
         Ok(UsageOverview {

@@ -14,8 +14,8 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
-use super::{Signal, events, signing};
-use crate::db::{Db, RowLock};
+use super::{events, signing};
+use crate::db::{Db, RowLock, Wake};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, random_base62, rfc3339};
 use crate::outbound::{self, OutboundPolicy, Redirects, Refused};
@@ -139,19 +139,12 @@ struct Inner {
     client: reqwest::Client,
     secrets: SecretBox,
     settings: DeliverySettings,
-    signal: Signal,
 }
 
 impl Dispatcher {
-    pub fn new(
-        db: Db,
-        secrets: SecretBox,
-        policy: &OutboundPolicy,
-        settings: DeliverySettings,
-        signal: Signal,
-    ) -> Result<Dispatcher> {
+    pub fn new(db: Db, secrets: SecretBox, policy: &OutboundPolicy, settings: DeliverySettings) -> Result<Dispatcher> {
         let client = outbound::client(policy, settings.timeout, Redirects::Refuse)?;
-        Ok(Dispatcher { inner: Arc::new(Inner { db, client, secrets, settings, signal }) })
+        Ok(Dispatcher { inner: Arc::new(Inner { db, client, secrets, settings }) })
     }
 
     /// Delivers until `stop` turns true, then lets the attempts in flight finish.
@@ -190,7 +183,7 @@ impl Dispatcher {
             };
             if claimed.is_empty() {
                 tokio::select! {
-                    () = self.inner.signal.notified() => {}
+                    () = self.inner.db.woken(Wake::Deliveries) => {}
                     () = tokio::time::sleep(settings.poll) => {}
                     _ = stop.changed() => break,
                 }

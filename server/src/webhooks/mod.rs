@@ -12,9 +12,8 @@ pub mod signing;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::Notify;
 
-use crate::db::{Db, Listing, newest_first};
+use crate::db::{Db, Listing, Wake, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms};
 use crate::outbound::{self, OutboundPolicy};
@@ -135,25 +134,9 @@ pub struct Attempt {
     pub response_snippet: Option<String>,
 }
 
-/// Wakes this process's dispatcher when an event was committed, so delivery starts at once
-/// instead of at the next poll. Cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct Signal(Arc<Notify>);
-
-impl Signal {
-    pub fn notify(&self) {
-        self.0.notify_one();
-    }
-
-    pub async fn notified(&self) {
-        self.0.notified().await;
-    }
-}
-
 /// Writes an event and its deliveries inside the transaction of the change that caused it.
-/// Nothing is written when the workspace has no endpoints. Call [`Signal::notify`] after the
-/// transaction commits; the answer says whether anything was written, so a hot path can skip
-/// waking the dispatcher when there is nothing to deliver.
+/// Nothing is written when the workspace has no endpoints. The dispatcher is woken when the
+/// transaction commits; the answer says whether anything was written.
 pub async fn emit(tx: &mut crate::db::Tx, workspace_id: &str, event_type: &str, data: &Value) -> Result<bool> {
     emit_all(tx, workspace_id, &[(event_type, data)]).await
 }
@@ -182,6 +165,7 @@ pub async fn emit_all(tx: &mut crate::db::Tx, workspace_id: &str, events: &[(&st
             }
         }
     }
+    tx.wake(Wake::Deliveries);
     Ok(true)
 }
 
@@ -227,16 +211,11 @@ pub struct Webhooks {
     db: Db,
     secrets: SecretBox,
     policy: Arc<OutboundPolicy>,
-    signal: Signal,
 }
 
 impl Webhooks {
-    pub fn new(db: Db, secrets: SecretBox, policy: Arc<OutboundPolicy>, signal: Signal) -> Webhooks {
-        Webhooks { db, secrets, policy, signal }
-    }
-
-    pub fn signal(&self) -> &Signal {
-        &self.signal
+    pub fn new(db: Db, secrets: SecretBox, policy: Arc<OutboundPolicy>) -> Webhooks {
+        Webhooks { db, secrets, policy }
     }
 
     async fn check_url(&self, text: &str) -> Result<String> {
@@ -354,7 +333,7 @@ impl Webhooks {
             )
             .await?;
         if enabled != 0 {
-            self.signal.notify();
+            self.db.wake(Wake::Deliveries);
         }
         self.get(workspace_id, id).await
     }
@@ -411,8 +390,8 @@ impl Webhooks {
         let mut tx = self.db.begin().await?;
         let event_id = insert_event(&mut tx, workspace_id, events::PING, &data, now).await?;
         let delivery_id = insert_delivery(&mut tx, id, &event_id, now).await?;
+        tx.wake(Wake::Deliveries);
         tx.commit().await?;
-        self.signal.notify();
         Ok(delivery_id)
     }
 
@@ -505,7 +484,7 @@ impl Webhooks {
         .bind(now_ms())
         .bind(delivery_id);
         self.db.execute(redeliver).await?;
-        self.signal.notify();
+        self.db.wake(Wake::Deliveries);
         Ok(())
     }
 
@@ -558,8 +537,8 @@ impl Webhooks {
             }
             queued += 1;
         }
+        tx.wake(Wake::Deliveries);
         tx.commit().await?;
-        self.signal.notify();
         Ok(queued)
     }
 }

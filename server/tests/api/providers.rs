@@ -732,9 +732,9 @@ async fn usage_reported_by_a_provider_replaces_the_estimate_in_done_and_in_the_s
     let service = ChatService::new(
         db.clone(),
         parlor_server::chat::models::Models::only(Arc::new(openai(&fake))),
+        parlor_server::knowledge::Knowledge::new(db.clone(), None),
         tokio_util::task::TaskTracker::new(),
         parlor_server::usage::PriceList::default(),
-        parlor_server::webhooks::Signal::default(),
     );
 
     let mut reply =
