@@ -101,12 +101,13 @@ pub async fn run_with_model(
     let models = chat::models::Models::new(model, secrets.clone(), (*policy).clone());
     let tasks = TaskTracker::new();
     let chat = chat::service::ChatService::new(db.clone(), models.clone(), knowledge.clone(), tasks.clone(), prices);
+    let limiter = ratelimit::RateLimiter::new(db.clone(), limits);
     let services = state::Services {
         chat,
         models,
         knowledge,
         outbound: policy.clone(),
-        limiter: ratelimit::RateLimiter::new(db.clone(), limits),
+        limiter: limiter.clone(),
         webhooks: webhooks::Webhooks::new(db.clone(), secrets.clone(), policy),
         secrets,
         mailer,
@@ -126,6 +127,7 @@ pub async fn run_with_model(
     let dispatching = tokio::spawn(dispatcher.run(stop_rx.clone()));
     let learning = tokio::spawn(learner.run(stop_rx.clone()));
     let sweeping = tokio::spawn(conversations::sweep_idle(db.clone(), idle, stop_rx.clone()));
+    let limits_written = tokio::spawn(limiter.clone().write_behind(stop_rx.clone()));
 
     let mut demo_server = None;
     if let Some(demo_addr) = config.demo_addr {
@@ -179,6 +181,11 @@ pub async fn run_with_model(
     }
     if let Some(handle) = demo_server {
         handle.abort();
+    }
+    // The requests of the grace period were counted after the write-behind's last round.
+    let _ = tokio::time::timeout(grace, limits_written).await;
+    if let Err(err) = limiter.write_changed().await {
+        tracing::warn!(error = ?err, "the last rate-limit counts could not be written");
     }
     db.close().await;
     tracing::info!("parlor stopped");

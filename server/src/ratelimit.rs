@@ -1,6 +1,11 @@
 //! Rate limits: per API key by plan (a per-second burst, a per-minute rate and a daily cap) and
 //! per client IP for the public widget.
 //!
+//! On PostgreSQL, where several processes share one database, every decision is made in the
+//! database. On SQLite there is exactly one server process, so the buckets live in its memory
+//! and are written behind every second ([`RateLimiter`]), which takes a write transaction off
+//! every limited request.
+//!
 //! Every limited action is one [`Limited`] variant, checked through the [`RateLimiter`] in the
 //! application state with one call shape; its settings are parsed once, at start-up.
 //!
@@ -325,21 +330,51 @@ pub struct Standing {
 
 /// How a bucket stands at `now` (microseconds), changing nothing.
 pub async fn peek(db: &Db, bucket: &str, limits: &Limits, now_micros: i64) -> Result<Standing> {
+    Ok(standing(load(db, bucket).await?.unwrap_or_default(), limits, now_micros))
+}
+
+/// The stored state of a bucket, `None` when it was never used.
+async fn load(db: &Db, bucket: &str) -> Result<Option<BucketState>> {
     let row: Option<Row> =
         sqlx::query_as("SELECT tat_second, tat_minute, day, day_count FROM rate_limits WHERE bucket = $1")
             .bind(bucket)
             .fetch_optional(db.pool())
             .await?;
-    let state = row.map_or(BucketState::default(), |r| BucketState {
+    Ok(row.map(|r| BucketState {
         tat_second: r.tat_second,
         tat_minute: r.tat_minute,
         day: r.day,
         day_count: r.day_count,
-    });
+    }))
+}
+
+/// How a bucket in `state` stands at `now`.
+fn standing(state: BucketState, limits: &Limits, now_micros: i64) -> Standing {
     let today = now_micros.div_euclid(MICROS_PER_DAY);
     let (limit, remaining, _) = headline(&state, limits, now_micros, today);
     let used_today = if state.day == today { u64::try_from(state.day_count).unwrap_or(0) } else { 0 };
-    Ok(Standing { limit, remaining, used_today })
+    Standing { limit, remaining, used_today }
+}
+
+/// Writes buckets' states in one transaction (the in-memory limiter's write-behind).
+async fn store_all(db: &Db, buckets: &[(String, BucketState)]) -> Result<()> {
+    let mut tx = db.begin().await?;
+    for (bucket, state) in buckets {
+        sqlx::query(
+            "INSERT INTO rate_limits (bucket, tat_second, tat_minute, day, day_count, version)
+             VALUES ($1, $2, $3, $4, $5, 1)
+             ON CONFLICT (bucket) DO UPDATE SET tat_second = excluded.tat_second, tat_minute = excluded.tat_minute,
+                 day = excluded.day, day_count = excluded.day_count, version = rate_limits.version + 1",
+        )
+        .bind(bucket)
+        .bind(state.tat_second)
+        .bind(state.tat_minute)
+        .bind(state.day)
+        .bind(state.day_count)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// The current time in microseconds since the Unix epoch.

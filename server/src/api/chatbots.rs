@@ -153,12 +153,7 @@ pub async fn list_chatbots(
 ) -> Result<Json<wire::Page<wire::Chatbot>>, Error> {
     caller.require(Scope::ChatbotsRead)?;
     let page = chatbots::list_chatbots(&state.db, &caller.workspace_id, params.limit()?, params.cursor()).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: page.items.iter().map(chatbot_json).collect(),
-        has_more: page.next_cursor.is_some(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(wire::Page::new(page.items.iter().map(chatbot_json).collect(), page.next_cursor)))
 }
 
 /// Get a chatbot

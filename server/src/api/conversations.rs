@@ -36,12 +36,7 @@ pub async fn list_conversations(
     let limit = params.limit()?;
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &chatbot_id).await?;
     let page = conversations::list_conversations(&state.db, &chatbot.id, limit, params.cursor()).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: page.items.iter().map(conversation_json).collect(),
-        has_more: page.next_cursor.is_some(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(wire::Page::new(page.items.iter().map(conversation_json).collect(), page.next_cursor)))
 }
 
 /// Get a conversation

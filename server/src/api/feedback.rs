@@ -91,10 +91,5 @@ pub async fn list_feedback(
     caller.require(Scope::ConversationsRead)?;
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
     let page = feedback::list_feedback(&state.db, &chatbot.id, params.limit()?, params.cursor()).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: page.items.iter().map(feedback_json).collect(),
-        has_more: page.next_cursor.is_some(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(wire::Page::new(page.items.iter().map(feedback_json).collect(), page.next_cursor)))
 }

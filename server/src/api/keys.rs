@@ -75,12 +75,7 @@ pub async fn list_api_keys(
 ) -> Result<Json<wire::Page<wire::ApiKey>>, Error> {
     caller.require(Scope::KeysWrite)?;
     let records = keys::list_keys(&state.db, &caller.workspace_id).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: records.iter().map(|r| key_json(r, None)).collect(),
-        has_more: false,
-        next_cursor: None,
-    }))
+    Ok(Json(wire::Page::all(records.iter().map(|r| key_json(r, None)).collect())))
 }
 
 /// Roll an API key

@@ -20,7 +20,7 @@ use crate::knowledge::{self, NewSource};
 use crate::ratelimit::Limited;
 use crate::state::AppState;
 use crate::web::actions::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, learn_file, queue_fetch, refresh_source, unsupported};
-use crate::web::present::source_json;
+use crate::web::present::{source_json, suggestions_json};
 
 /// The most link depth a scrape may ask for.
 const MAX_DEPTH: u32 = 5;
@@ -265,12 +265,7 @@ pub async fn list_knowledge(
     caller.require(Scope::KnowledgeRead)?;
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &params.chatbot_id).await?;
     let sources = knowledge::list_sources(&state.db, &chatbot.id).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: sources.iter().map(source_json).collect(),
-        has_more: false,
-        next_cursor: None,
-    }))
+    Ok(Json(wire::Page::all(sources.iter().map(source_json).collect())))
 }
 
 /// `GET /api/knowledge/{id}`: a source with its status and progress.
@@ -313,12 +308,7 @@ pub async fn list_knowledge_pages(
     caller.require(Scope::KnowledgeRead)?;
     let source = knowledge::find_source(&state.db, &caller.workspace_id, &id).await?;
     let pages = knowledge::list_pages(&state.db, &source.id).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: pages.iter().map(source_json).collect(),
-        has_more: false,
-        next_cursor: None,
-    }))
+    Ok(Json(wire::Page::all(pages.iter().map(source_json).collect())))
 }
 
 /// `POST /api/v2/knowledge/{id}/refresh`: fetches a page or crawl again (202); unchanged pages
@@ -450,9 +440,5 @@ pub async fn suggest_questions(
     }
     let chatbot = chatbots::get_chatbot(&state.db, &caller.workspace_id, &id).await?;
     let found = state.suggestions.suggest(&state.db, &chatbot.id, &params.q, limit).await?;
-    Ok(Json(wire::Suggestions {
-        object: "list".into(),
-        query: params.q,
-        data: found.into_iter().map(|s| wire::Suggestion { text: s.text, source: s.kind.as_str().into() }).collect(),
-    }))
+    Ok(Json(suggestions_json(params.q, found)))
 }

@@ -55,12 +55,7 @@ pub fn contact_json(contact: &Contact) -> wire::Contact {
 }
 
 fn page<T, U>(items: &[T], next_cursor: Option<String>, shape: impl Fn(&T) -> U) -> wire::Page<U> {
-    wire::Page {
-        object: "list".into(),
-        data: items.iter().map(shape).collect(),
-        has_more: next_cursor.is_some(),
-        next_cursor,
-    }
+    wire::Page::new(items.iter().map(shape).collect(), next_cursor)
 }
 
 /// Submit a lead

@@ -94,12 +94,7 @@ pub async fn list_webhooks(
 ) -> Result<Json<wire::Page<wire::Webhook>>, Error> {
     caller.require(Scope::WebhooksRead)?;
     let (items, next) = state.webhooks.list(&caller.workspace_id, params.limit()?, params.cursor()).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: items.iter().map(|e| webhook_json(e, None)).collect(),
-        has_more: next.is_some(),
-        next_cursor: next,
-    }))
+    Ok(Json(wire::Page::new(items.iter().map(|e| webhook_json(e, None)).collect(), next)))
 }
 
 /// Get a webhook endpoint
@@ -264,12 +259,7 @@ pub async fn list_webhook_deliveries(
     let status = params.status.as_deref().filter(|s| !s.is_empty());
     let (items, next) =
         state.webhooks.deliveries(&caller.workspace_id, &id, status, list.limit()?, list.cursor()).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: items.iter().map(delivery_json).collect(),
-        has_more: next.is_some(),
-        next_cursor: next,
-    }))
+    Ok(Json(wire::Page::new(items.iter().map(delivery_json).collect(), next)))
 }
 
 /// Get a delivery

@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::identity;
 use crate::state::AppState;
 use crate::web::origin::PublicChatbot;
-use crate::web::present::message_json;
+use crate::web::present::{message_json, suggestions_json};
 use crate::web::sse::{ResumeParams, json_event, resume_point, sse};
 
 /// The query of a visitor's own request: the visitor id the widget keeps in localStorage.
@@ -337,12 +337,7 @@ pub async fn list_widget_messages(
 ) -> Result<Json<wire::Page<wire::StoredMessage>>, Error> {
     let conversation = visitor_conversation(&state, &chatbot.id, &conversation_id, &params.visitor_id).await?;
     let messages = conversations::list_messages(&state.db, &conversation.id).await?;
-    Ok(Json(wire::Page {
-        object: "list".into(),
-        data: messages.into_iter().map(message_json).collect(),
-        has_more: false,
-        next_cursor: None,
-    }))
+    Ok(Json(wire::Page::all(messages.into_iter().map(message_json).collect())))
 }
 
 /// `POST /widget/v1/chatbots/{id}/identify`: who the host page says its visitor is
@@ -418,11 +413,7 @@ pub async fn suggest_widget_questions(
         return Err(Error::Validation("q must be at most 200 characters".into()));
     }
     let found = state.suggestions.suggest(&state.db, &chatbot.id, &params.q, 5).await?;
-    Ok(Json(wire::Suggestions {
-        object: "list".into(),
-        query: params.q,
-        data: found.into_iter().map(|s| wire::Suggestion { text: s.text, source: s.kind.as_str().into() }).collect(),
-    }))
+    Ok(Json(suggestions_json(params.q, found)))
 }
 
 /// The embed attributes the iframe fallback passes on, in its query.

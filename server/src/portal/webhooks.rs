@@ -120,7 +120,7 @@ impl WebhooksBackend for Webhooks {
                 attempts: detail.attempts,
             });
         }
-        Ok(Page { object: "list".into(), data, has_more: next.is_some(), next_cursor: next })
+        Ok(Page::new(data, next))
     }
 
     async fn redeliver(

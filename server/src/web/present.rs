@@ -223,3 +223,12 @@ pub fn event_catalogue() -> Vec<wire::WebhookEventType> {
         })
         .collect()
 }
+
+/// Completions of what a visitor is typing, as the widget and the API show them.
+pub fn suggestions_json(query: String, found: Vec<crate::suggestions::Suggestion>) -> wire::Suggestions {
+    wire::Suggestions {
+        object: "list".into(),
+        query,
+        data: found.into_iter().map(|s| wire::Suggestion { text: s.text, source: s.kind.as_str().into() }).collect(),
+    }
+}

@@ -79,9 +79,34 @@ async fn a_daily_cap_holds_across_two_processes_and_a_restart(backend: Backend) 
     assert_eq!(response.status(), 429, "the cap survives a restart");
 }
 
+/// SQLite has one server process, whose buckets live in memory and are written behind: a process
+/// started after them finds the day's count and refuses what is over the cap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_daily_cap_holds_across_two_processes_and_a_restart_on_sqlite() {
-    a_daily_cap_holds_across_two_processes_and_a_restart(Backend::Sqlite).await;
+async fn a_daily_cap_on_sqlite_is_written_behind_and_survives_a_restart() {
+    let Some(app) = limited_app(Backend::Sqlite, "free=1000/100/5").await else { return };
+    let mut admitted = 0;
+    for _ in 0..7 {
+        let response = app.get("/api/v2/chatbots").send().await.unwrap();
+        admitted += usize::from(response.status() == 200);
+    }
+    assert_eq!(admitted, 5, "the cap holds in memory");
+    // The counts reach the database within the write-behind period (a second).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let counted: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(day_count) FROM rate_limits WHERE bucket LIKE 'key:%'")
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        if counted == Some(5) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the day's count never reached the database: {counted:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let restarted = app.spawn_sibling().await;
+    let response = app.client.get(restarted.url("/api/v2/chatbots")).bearer_auth(&app.key).send().await.unwrap();
+    assert_eq!(response.status(), 429, "the cap survives a restart");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,11 +126,6 @@ async fn concurrent_requests_never_exceed_the_burst(backend: Backend) {
     let admitted = statuses.iter().filter(|s| **s == 200).count();
     assert!((1..=9).contains(&admitted), "{admitted} admitted of 30 with a burst of 8: {statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 429));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_requests_from_two_processes_never_exceed_the_burst_on_sqlite() {
-    concurrent_requests_never_exceed_the_burst(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

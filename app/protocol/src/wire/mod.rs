@@ -62,6 +62,18 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page of `data`, with more to come when there is a `next_cursor`.
+    pub fn new(data: Vec<T>, next_cursor: Option<String>) -> Page<T> {
+        Page { object: "list".into(), data, has_more: next_cursor.is_some(), next_cursor }
+    }
+
+    /// The whole list in one page.
+    pub fn all(data: Vec<T>) -> Page<T> {
+        Page::new(data, None)
+    }
+}
+
 /// `GET /healthz` and `GET /readyz`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
