@@ -3,7 +3,7 @@
 //! ([`crate::leads`]) and every verified identity creates or updates one. Every change emits its
 //! webhook event in the same transaction.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::db::{Db, Listing, Page, newest_first};
 use crate::error::{Error, Result};
@@ -134,12 +134,16 @@ impl Contact {
     }
 
     /// The data of `contact.created` and `contact.updated`.
-    fn event_data(&self) -> Value {
-        json!({
-            "contactId": self.id, "email": self.email, "name": self.name, "phone": self.phone,
-            "attributes": self.attributes(), "createdAt": rfc3339(self.created_at),
-            "updatedAt": rfc3339(self.updated_at),
-        })
+    fn event_data(&self) -> events::ContactData<'_> {
+        events::ContactData {
+            contact_id: &self.id,
+            email: &self.email,
+            name: self.name.as_deref(),
+            phone: self.phone.as_deref(),
+            attributes: self.attributes(),
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+        }
     }
 }
 
@@ -343,7 +347,7 @@ async fn insert_contact(
     if inserted == 0 {
         return Ok(None);
     }
-    webhooks::emit(tx, workspace_id, events::CONTACT_CREATED, &contact.event_data()).await?;
+    webhooks::emit(tx, workspace_id, &events::ContactCreated(contact.event_data())).await?;
     Ok(Some(contact))
 }
 
@@ -362,7 +366,7 @@ async fn save_contact(tx: &mut crate::db::Tx, contact: &mut Contact) -> Result<(
     .bind(&contact.workspace_id)
     .execute(&mut **tx)
     .await?;
-    webhooks::emit(tx, &contact.workspace_id, events::CONTACT_UPDATED, &contact.event_data()).await?;
+    webhooks::emit(tx, &contact.workspace_id, &events::ContactUpdated(contact.event_data())).await?;
     Ok(())
 }
 
@@ -511,6 +515,8 @@ pub async fn import_contacts(db: &Db, workspace_id: &str, rows: &[(u64, ContactD
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

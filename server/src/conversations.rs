@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::watch;
 
 use crate::db::{Db, Listing, Page, Wake, fold_case, newest_first};
@@ -452,11 +451,14 @@ async fn end_in(
             .fetch_one(&mut **tx)
             .await?;
     let workspace = workspace_of(tx, chatbot_id).await?;
-    let data = json!({
-        "conversationId": id, "chatbotId": chatbot_id, "endedAt": rfc3339(now), "messageCount": count,
-        "reason": reason.as_str(),
-    });
-    webhooks::emit(tx, &workspace, events::CONVERSATION_ENDED, &data).await?;
+    let event = events::ConversationEnded {
+        conversation_id: id,
+        chatbot_id,
+        ended_at: rfc3339(now),
+        message_count: count,
+        reason: reason.as_str(),
+    };
+    webhooks::emit(tx, &workspace, &event).await?;
     Ok(true)
 }
 
@@ -501,11 +503,14 @@ pub async fn escalate(db: &Db, conversation: &Conversation, reason: &str) -> Res
     if changed == 1 {
         tx.wake(Wake::Conversations);
         let workspace = workspace_of(&mut tx, &conversation.chatbot_id).await?;
-        let data = json!({
-            "conversationId": conversation.id, "chatbotId": conversation.chatbot_id,
-            "visitorId": conversation.visitor_id, "reason": reason, "escalatedAt": rfc3339(now),
-        });
-        webhooks::emit(&mut tx, &workspace, events::CONVERSATION_ESCALATED, &data).await?;
+        let event = events::ConversationEscalated {
+            conversation_id: &conversation.id,
+            chatbot_id: &conversation.chatbot_id,
+            visitor_id: conversation.visitor_id.as_deref(),
+            reason,
+            escalated_at: rfc3339(now),
+        };
+        webhooks::emit(&mut tx, &workspace, &event).await?;
     }
     tx.commit().await?;
     Ok(changed == 1)
@@ -549,11 +554,15 @@ pub async fn admin_reply(db: &Db, conversation: &Conversation, text: &str) -> Re
         .await?;
     tx.wake(Wake::Conversations);
     let workspace = workspace_of(&mut tx, &conversation.chatbot_id).await?;
-    let data = json!({
-        "conversationId": conversation.id, "chatbotId": conversation.chatbot_id, "messageId": id,
-        "message": text, "sender": "admin", "createdAt": rfc3339(now),
-    });
-    webhooks::emit(&mut tx, &workspace, events::ADMIN_REPLIED, &data).await?;
+    let event = events::AdminReplied {
+        conversation_id: &conversation.id,
+        chatbot_id: &conversation.chatbot_id,
+        message_id: &id,
+        message: text,
+        sender: events::Sender::Admin,
+        created_at: rfc3339(now),
+    };
+    webhooks::emit(&mut tx, &workspace, &event).await?;
     tx.commit().await?;
     Ok(Message {
         id,

@@ -2,8 +2,6 @@
 //! a rating from 1 to 5, or both, with an optional comment. Storing it emits
 //! `feedback.created` in the same transaction.
 
-use serde_json::json;
-
 use crate::chatbots::Chatbot;
 use crate::db::{Db, Listing, Page, newest_first};
 use crate::error::{Error, Result};
@@ -141,12 +139,17 @@ pub async fn create_feedback(db: &Db, chatbot: &Chatbot, new: NewFeedback) -> Re
         .bind(feedback.created_at)
         .execute(&mut *tx)
         .await?;
-    let data = json!({
-        "feedbackId": feedback.id, "chatbotId": feedback.chatbot_id, "conversationId": feedback.conversation_id,
-        "messageId": feedback.message_id, "thumbs": feedback.thumbs, "rating": feedback.rating,
-        "comment": feedback.comment, "createdAt": rfc3339(feedback.created_at),
-    });
-    webhooks::emit(&mut tx, &chatbot.workspace_id, events::FEEDBACK_CREATED, &data).await?;
+    let event = events::FeedbackCreated {
+        feedback_id: &feedback.id,
+        chatbot_id: &feedback.chatbot_id,
+        conversation_id: &feedback.conversation_id,
+        message_id: feedback.message_id.as_deref(),
+        thumbs: feedback.thumbs.as_deref(),
+        rating: feedback.rating,
+        comment: feedback.comment.as_deref(),
+        created_at: rfc3339(feedback.created_at),
+    };
+    webhooks::emit(&mut tx, &chatbot.workspace_id, &event).await?;
     tx.commit().await?;
     Ok(feedback)
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::chatbots::Chatbot;
 pub use crate::contacts::{
@@ -131,12 +131,18 @@ pub async fn submit_lead(db: &Db, chatbot: &Chatbot, new: NewLead) -> Result<Lea
         .bind(lead.created_at)
         .execute(&mut *tx)
         .await?;
-    let data = json!({
-        "leadId": lead.id, "chatbotId": lead.chatbot_id, "conversationId": lead.conversation_id,
-        "contactId": lead.contact_id, "email": lead.email, "name": lead.name, "phone": lead.phone,
-        "fields": lead.fields(), "createdAt": rfc3339(lead.created_at),
-    });
-    webhooks::emit(&mut tx, &chatbot.workspace_id, events::LEAD_SUBMITTED, &data).await?;
+    let event = events::LeadSubmitted {
+        lead_id: &lead.id,
+        chatbot_id: &lead.chatbot_id,
+        conversation_id: lead.conversation_id.as_deref(),
+        contact_id: lead.contact_id.as_deref(),
+        email: &lead.email,
+        name: lead.name.as_deref(),
+        phone: lead.phone.as_deref(),
+        fields: lead.fields(),
+        created_at: rfc3339(lead.created_at),
+    };
+    webhooks::emit(&mut tx, &chatbot.workspace_id, &event).await?;
     tx.commit().await?;
     Ok(lead)
 }

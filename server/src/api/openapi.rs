@@ -135,7 +135,7 @@ const API_KEY_SCHEME: &str = "ApiKey";
         wire::ChatDone,
         wire::ChatStreamError,
     )),
-    modifiers(&ErrorResponses, &ApiKeySecurity, &UnversionedAliases),
+    modifiers(&ErrorResponses, &ApiKeySecurity, &UnversionedAliases, &WebhookEventSchemas),
     tags(
         (name = "Chatbots", description = "Create and configure chatbots: their answers, look and model provider."),
         (name = "Chat", description = "Send messages and read the answers, streamed as server-sent events or whole."),
@@ -373,6 +373,20 @@ impl Modify for ErrorResponses {
                         .or_insert_with(|| RefOr::Ref(Ref::from_response_name(error.name)));
                 }
             }
+        }
+    }
+}
+
+/// Adds the schema of each webhook event's `data` to `components.schemas`, named like
+/// `MessageReceivedEvent` and with its example, from the event's type in
+/// [`crate::webhooks::events`], the same type the domain emits.
+struct WebhookEventSchemas;
+
+impl Modify for WebhookEventSchemas {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for kind in crate::webhooks::events::EVENTS {
+            components.schemas.extend(kind.schemas());
         }
     }
 }

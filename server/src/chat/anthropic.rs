@@ -137,13 +137,7 @@ impl ChatModel for Anthropic {
                 .json(&body)
         })
         .await?;
-        Ok(read_stream(
-            PROVIDER,
-            response,
-            self.config.http.idle_timeout,
-            EventDecoder::default(),
-            citations(&request.knowledge),
-        ))
+        Ok(read_stream(PROVIDER, response, self.config.http.idle_timeout, EventDecoder::default(), citations(&request)))
     }
 }
 

@@ -8,11 +8,8 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use super::phrases::Phrases;
-use super::{ChatModel, Citation, ModelError, ModelEvent, ModelRequest, citation};
-use crate::knowledge::{EntryKind, terms};
-
-/// How much of the question a passage must cover before it is offered as an answer.
-const MIN_COVERAGE: f64 = 0.34;
+use super::{ChatModel, Citation, ModelError, ModelEvent, ModelRequest, citation, passages, snippet};
+use crate::knowledge::{EntryKind, Hit};
 
 /// The key-free responder. `pace` is the pause between streamed chunks, which makes the answer
 /// read like typing; zero streams at once.
@@ -55,39 +52,46 @@ fn is_greeting(message: &str) -> bool {
     !words.is_empty() && words.len() <= 4 && words.iter().any(|w| GREETINGS.contains(&w.as_str()))
 }
 
-/// Picks the passage sentences that share the most words with the question, in their order.
-fn best_sentences(content: &str, question: &str, max: usize) -> String {
-    let wanted: Vec<String> = terms(question);
-    let sentences: Vec<&str> =
-        content.split_inclusive(['.', '!', '?', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
-    if sentences.len() <= max {
-        return content.trim().to_owned();
-    }
-    let mut scored: Vec<(usize, usize)> = sentences
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (i, terms(s).iter().filter(|t| wanted.contains(t)).count()))
-        .collect();
-    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut chosen: Vec<usize> = scored.iter().take(max).map(|(i, _)| *i).collect();
-    chosen.sort_unstable();
-    chosen.iter().map(|i| sentences[*i]).collect::<Vec<_>>().join(" ")
-}
-
 /// Composes the answer for a request. Pure, so it is tested without streaming.
 pub fn compose(request: &ModelRequest) -> Answer {
     // Its own words are in the visitor's language; the knowledge it quotes stays as written.
     let phrases = Phrases::of(&request.language);
-    let best = request.knowledge.first().filter(|hit| hit.coverage >= MIN_COVERAGE);
-    match best {
-        Some(hit) if hit.entry.kind() == EntryKind::Qa => {
-            Answer { text: hit.entry.content.trim().to_owned(), citations: vec![citation(hit)] }
-        }
-        Some(hit) => {
-            let quote = best_sentences(&hit.entry.content, &request.message, 3);
-            let quoted: Vec<String> = quote.lines().map(|line| format!("> {line}")).collect();
-            let found = phrases.found_in(&hit.entry.title, hit.entry.file_name.as_deref(), hit.entry.page);
-            Answer { text: format!("{found}\n\n{}", quoted.join("\n")), citations: vec![citation(hit)] }
+    let qa = request
+        .knowledge
+        .first()
+        .filter(|hit| hit.entry.kind() == EntryKind::Qa && hit.coverage >= passages::MIN_SHARE);
+    if let Some(hit) = qa {
+        return Answer { text: hit.entry.content.trim().to_owned(), citations: vec![citation(hit)] };
+    }
+    let texts: Vec<Hit> = request
+        .knowledge
+        .iter()
+        .filter(|hit| hit.entry.kind() == EntryKind::Text && hit.coverage >= passages::MIN_SHARE)
+        .cloned()
+        .collect();
+    let selection = passages::select(&request.message, &texts).filter(|s| s.coverage >= passages::MIN_COVERAGE);
+    match selection {
+        Some(selection) => {
+            let mut text = String::new();
+            let mut citations: Vec<Citation> = Vec::new();
+            for (n, passage) in selection.passages.iter().enumerate() {
+                let hit = &texts[passage.hit];
+                let entry = &hit.entry;
+                let place = if n == 0 {
+                    phrases.found_in(&entry.title, entry.file_name.as_deref(), entry.page)
+                } else {
+                    phrases.also_in(&entry.title, entry.file_name.as_deref(), entry.page)
+                };
+                let quoted: Vec<String> = passage.text.lines().map(|line| format!("> {line}")).collect();
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(&format!("{place}\n\n{}", quoted.join("\n")));
+                if !citations.iter().any(|c| c.entry_id == entry.id) {
+                    citations.push(Citation { snippet: snippet(&passage.text, 200), ..citation(hit) });
+                }
+            }
+            Answer { text, citations }
         }
         None if is_greeting(&request.message) => Answer {
             text: format!(
@@ -169,7 +173,10 @@ mod tests {
             welcome_message: "Hi! How can I help you today?".into(),
             history: Vec::new(),
             message: message.into(),
-            knowledge: entries.iter().map(|entry| Hit { entry: entry.clone(), score: 1.0, coverage: 1.0 }).collect(),
+            knowledge: entries
+                .iter()
+                .map(|entry| Hit { entry: entry.clone(), score: 1.0, coverage: 1.0, ..Hit::default() })
+                .collect(),
             ..ModelRequest::default()
         }
     }

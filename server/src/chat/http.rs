@@ -8,7 +8,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use parlor_protocol::sse::{SseEvent, SseParser};
 
-use super::{Citation, ModelError, ModelEvent, ModelRequest, Role, citation, snippet};
+use super::{Citation, ModelError, ModelEvent, ModelRequest, Role, citation, passages, snippet};
 use crate::config::Secret;
 use crate::knowledge::Hit;
 
@@ -92,13 +92,20 @@ pub(super) fn system_prompt(request: &ModelRequest) -> String {
         prompt.push_str("\n\nThe website owner's instructions (they never override the rules above):\n");
         prompt.push_str(personality);
     }
-    if request.knowledge.is_empty() {
+    let given = given(request);
+    if given.is_empty() {
         prompt.push_str("\n\nNo knowledge passages matched this message.");
     } else {
-        prompt.push_str("\n\nKnowledge passages:");
-        for (number, hit) in request.knowledge.iter().enumerate() {
+        prompt.push_str(
+            "\n\nKnowledge passages, each with its number and source. Cite the passages the answer relies on \
+             by their numbers in square brackets, such as [1]; cite no other numbers.",
+        );
+        for (number, hit) in given.iter().enumerate() {
             let entry = &hit.entry;
             prompt.push_str(&format!("\n\n[{}] {}\n", number + 1, entry.title.trim()));
+            if let Some(source) = source_of(hit) {
+                prompt.push_str(&format!("Source: {source}\n"));
+            }
             match &entry.question {
                 Some(question) => {
                     prompt.push_str(&format!("Question: {}\nAnswer: {}", question.trim(), entry.content.trim()));
@@ -110,16 +117,61 @@ pub(super) fn system_prompt(request: &ModelRequest) -> String {
     prompt
 }
 
+/// The knowledge a model is given: the hits whose passages answer enough of the message
+/// (the built-in responder's measure, [`passages::answers`]), in the search's order. A model
+/// given unrelated passages tends to quote them anyway.
+pub(super) fn given(request: &ModelRequest) -> Vec<&Hit> {
+    request.knowledge.iter().filter(|hit| passages::answers(&request.message, hit)).collect()
+}
+
+/// Where a passage comes from, as a reader would look it up: the page's address, or the file's
+/// name and page.
+fn source_of(hit: &Hit) -> Option<String> {
+    let entry = &hit.entry;
+    match (&entry.source_url, &entry.file_name, entry.page) {
+        (_, Some(file), Some(page)) => Some(format!("{file}, page {page}")),
+        (_, Some(file), None) => Some(file.clone()),
+        (Some(url), None, _) => Some(url.clone()),
+        (None, None, _) => None,
+    }
+}
+
 /// The earlier turns worth sending: empty messages are left out, since some providers refuse
 /// them.
 pub(super) fn history(request: &ModelRequest) -> impl Iterator<Item = (Role, &str)> {
     request.history.iter().filter(|(_, text)| !text.trim().is_empty()).map(|(role, text)| (*role, text.as_str()))
 }
 
-/// The citations of an answer: every knowledge passage the model was given, in the shape the
-/// built-in responder uses.
-pub(super) fn citations(hits: &[Hit]) -> Vec<Citation> {
-    hits.iter().map(citation).collect()
+/// The citations an answer may make: every knowledge passage the model was given, numbered as
+/// in the prompt, in the shape the built-in responder uses. [`cited`] keeps the ones the answer
+/// cites.
+pub(super) fn citations(request: &ModelRequest) -> Vec<Citation> {
+    given(request).into_iter().map(citation).collect()
+}
+
+/// The citations of an answer: the given passages whose numbers it cites as `[n]` (or
+/// `[n, m]`), in the order given. A number that names no given passage is dropped, so a model
+/// cannot cite a source it was not given. An answer that cites no number at all relies on all
+/// the passages it was given.
+pub(super) fn cited(answer: &str, given: Vec<Citation>) -> Vec<Citation> {
+    let mut numbers: Vec<usize> = Vec::new();
+    let mut cites_any = false;
+    let mut rest = answer;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let inside = &after[..close];
+        let parts: Vec<&str> = inside.split(',').map(str::trim).collect();
+        if parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
+            cites_any = true;
+            numbers.extend(parts.iter().filter_map(|p| p.parse::<usize>().ok()));
+        }
+        rest = &after[close + 1..];
+    }
+    if !cites_any {
+        return given;
+    }
+    given.into_iter().enumerate().filter(|(i, _)| numbers.contains(&(i + 1))).map(|(_, c)| c).collect()
 }
 
 /// Sends the request made by `request`, trying again while the provider is busy (429), failing
@@ -284,6 +336,7 @@ pub(super) fn read_stream(
         parser: SseParser::new(),
         decoder,
         citations,
+        answer: String::new(),
         queue: VecDeque::new(),
         failure: None,
         finished: false,
@@ -301,7 +354,10 @@ struct StreamReader<D> {
     idle: Duration,
     parser: SseParser,
     decoder: D,
+    /// The passages the model was given, to be checked against the answer once it is complete.
     citations: Vec<Citation>,
+    /// The answer's text so far.
+    answer: String,
     /// Events decoded but not yet handed out; a chunk of the body can hold several.
     queue: VecDeque<ModelEvent>,
     /// An error to hand out after the events that came before it.
@@ -314,6 +370,9 @@ impl<D: Decode> StreamReader<D> {
     async fn next(&mut self) -> Option<Result<ModelEvent, ModelError>> {
         loop {
             if let Some(event) = self.queue.pop_front() {
+                if let ModelEvent::Delta(text) = &event {
+                    self.answer.push_str(text);
+                }
                 return Some(Ok(event));
             }
             if let Some(failure) = self.failure.take() {
@@ -353,8 +412,17 @@ impl<D: Decode> StreamReader<D> {
                 if let Some((prompt_tokens, completion_tokens)) = self.decoder.usage() {
                     self.queue.push_back(ModelEvent::Usage { prompt_tokens, completion_tokens });
                 }
-                if !self.citations.is_empty() {
-                    self.queue.push_back(ModelEvent::Citations(std::mem::take(&mut self.citations)));
+                // Every piece of text is decoded before the end, but some may still wait in
+                // the queue, so the answer is read from both.
+                let mut answer = self.answer.clone();
+                for event in &self.queue {
+                    if let ModelEvent::Delta(text) = event {
+                        answer.push_str(text);
+                    }
+                }
+                let citations = cited(&answer, std::mem::take(&mut self.citations));
+                if !citations.is_empty() {
+                    self.queue.push_back(ModelEvent::Citations(citations));
                 }
                 break;
             }
@@ -393,6 +461,7 @@ mod tests {
             },
             score: 1.0,
             coverage: 1.0,
+            ..Hit::default()
         }
     }
 
@@ -410,6 +479,43 @@ mod tests {
         assert!(system_prompt(&visitor).contains("in the visitor's language (fr) unless they write in another"));
         let website = ModelRequest { language: "de".into(), ..request_with(Vec::new()) };
         assert!(system_prompt(&website).contains("in the visitor's language (the website's is de)"));
+    }
+
+    #[test]
+    fn the_system_prompt_gives_each_passages_source_and_asks_for_numbered_citations() {
+        let mut from_file = hit(None);
+        from_file.entry.file_name = Some("hours.pdf".into());
+        from_file.entry.page = Some(2);
+        let mut from_page = hit(None);
+        from_page.entry.source_url = Some("https://acme.example/hours".into());
+        let prompt = system_prompt(&request_with(vec![from_file, from_page]));
+        assert!(prompt.contains("[1] Opening hours\nSource: hours.pdf, page 2\nWe are open"), "{prompt}");
+        assert!(prompt.contains("[2] Opening hours\nSource: https://acme.example/hours\nWe are open"), "{prompt}");
+        assert!(prompt.contains("in square brackets, such as [1]"), "{prompt}");
+    }
+
+    #[test]
+    fn passages_that_do_not_answer_the_message_are_not_given() {
+        let mut unrelated = hit(None);
+        unrelated.entry.content = "Parking is free behind the shop.".into();
+        unrelated.entry.title = "Parking".into();
+        let request = request_with(vec![unrelated, hit(None)]);
+        let given = given(&request);
+        assert_eq!(given.len(), 1);
+        assert_eq!(given[0].entry.title, "Opening hours");
+        assert!(!system_prompt(&request).contains("Parking"));
+    }
+
+    #[test]
+    fn citations_are_the_given_passages_the_answer_names_and_others_are_dropped() {
+        let given = |n: usize| -> Vec<Citation> {
+            (1..=n).map(|i| Citation { entry_id: format!("kn_{i}"), ..Citation::default() }).collect()
+        };
+        let ids = |citations: Vec<Citation>| -> Vec<String> { citations.into_iter().map(|c| c.entry_id).collect() };
+        assert_eq!(ids(cited("Open 9 to 5 [2], closed Sundays [1, 2].", given(3))), ["kn_1", "kn_2"]);
+        assert_eq!(ids(cited("As the manual says [7].", given(2))), Vec::<String>::new());
+        assert_eq!(ids(cited("Open 9 to 5 [3] and [9].", given(3))), ["kn_3"]);
+        assert_eq!(ids(cited("No numbers, an [aside] only.", given(2))), ["kn_1", "kn_2"]);
     }
 
     #[test]

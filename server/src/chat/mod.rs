@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod http;
 pub mod models;
 pub mod openai;
+pub mod passages;
 pub mod phrases;
 pub mod service;
 pub mod stream;

@@ -135,13 +135,7 @@ impl ChatModel for OpenAiCompatible {
             }
         })
         .await?;
-        Ok(read_stream(
-            PROVIDER,
-            response,
-            self.config.http.idle_timeout,
-            ChunkDecoder::default(),
-            citations(&request.knowledge),
-        ))
+        Ok(read_stream(PROVIDER, response, self.config.http.idle_timeout, ChunkDecoder::default(), citations(&request)))
     }
 }
 

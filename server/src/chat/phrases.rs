@@ -7,6 +7,8 @@
 pub struct Phrases {
     /// Before and after a source's title: "Here is what I found in “…”".
     found: (&'static str, &'static str),
+    /// The same before a second passage that completes the first: "And in “…”".
+    also: (&'static str, &'static str),
     /// Before and after a page number.
     page: (&'static str, &'static str),
     /// Before and after the chatbot's name: "Hello! I'm …."
@@ -19,6 +21,7 @@ pub struct Phrases {
 
 const EN: Phrases = Phrases {
     found: ("Here is what I found in “", "”"),
+    also: ("And in “", "”"),
     page: ("page ", ""),
     hello: ("Hello! I'm ", "."),
     how_can_i_help: "How can I help you today?",
@@ -29,6 +32,7 @@ const EN: Phrases = Phrases {
 
 const DE: Phrases = Phrases {
     found: ("Das habe ich in „", "“ gefunden"),
+    also: ("Und in „", "“"),
     page: ("Seite ", ""),
     hello: ("Hallo! Ich bin ", "."),
     how_can_i_help: "Wie kann ich Ihnen heute helfen?",
@@ -38,6 +42,7 @@ const DE: Phrases = Phrases {
 
 const FR: Phrases = Phrases {
     found: ("Voici ce que j'ai trouvé dans « ", " »"),
+    also: ("Et dans « ", " »"),
     page: ("page ", ""),
     hello: ("Bonjour ! Je suis ", "."),
     how_can_i_help: "Comment puis-je vous aider aujourd'hui ?",
@@ -48,6 +53,7 @@ const FR: Phrases = Phrases {
 
 const ES: Phrases = Phrases {
     found: ("Esto es lo que encontré en «", "»"),
+    also: ("Y en «", "»"),
     page: ("página ", ""),
     hello: ("¡Hola! Soy ", "."),
     how_can_i_help: "¿En qué puedo ayudarte hoy?",
@@ -57,6 +63,7 @@ const ES: Phrases = Phrases {
 
 const PT: Phrases = Phrases {
     found: ("Veja o que encontrei em “", "”"),
+    also: ("E em “", "”"),
     page: ("página ", ""),
     hello: ("Olá! Eu sou ", "."),
     how_can_i_help: "Como posso ajudar hoje?",
@@ -66,6 +73,7 @@ const PT: Phrases = Phrases {
 
 const JA: Phrases = Phrases {
     found: ("「", "」で見つけた内容です"),
+    also: ("また「", "」では"),
     page: ("", "ページ"),
     hello: ("こんにちは！", "です。"),
     how_can_i_help: "本日はどのようなご用件でしょうか？",
@@ -103,6 +111,11 @@ impl Phrases {
         };
         [self.found.0, title, self.found.1, &place, self.colon].concat()
     }
+
+    /// The sentence before a second quoted passage, which completes the first.
+    pub fn also_in(&self, title: &str, file: Option<&str>, page: Option<i64>) -> String {
+        Phrases { found: self.also, ..*self }.found_in(title, file, page)
+    }
 }
 
 #[cfg(test)]
@@ -129,5 +142,7 @@ mod tests {
         assert_eq!(FR.found_in("Retours", None, None), "Voici ce que j'ai trouvé dans « Retours » :");
         assert_eq!(JA.found_in("返品", None, Some(4)), "「返品」で見つけた内容です (4ページ)：");
         assert_eq!(ES.hello("Ana"), "¡Hola! Soy Ana.");
+        assert_eq!(EN.also_in("Couriers", Some("shipping.docx"), None), "And in “Couriers” (shipping.docx):");
+        assert_eq!(DE.also_in("Versand", None, Some(3)), "Und in „Versand“ (Seite 3):");
     }
 }

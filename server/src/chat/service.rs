@@ -149,19 +149,25 @@ impl ChatService {
             message_id,
             history_newest_first,
         } = turns::open_turn(&mut tx, &question).await?;
-        let received = serde_json::json!({
-            "messageId": user_message_id, "conversationId": conversation_id, "chatbotId": chatbot.id,
-            "visitorId": input.visitor_id, "message": input.message, "sender": "user", "createdAt": rfc3339(now),
-        });
+        let received = events::MessageReceived {
+            message_id: &user_message_id,
+            conversation_id: &conversation_id,
+            chatbot_id: &chatbot.id,
+            visitor_id: input.visitor_id.as_deref(),
+            message: &input.message,
+            sender: events::Sender::User,
+            created_at: rfc3339(now),
+        };
         if started {
-            let data = serde_json::json!({
-                "conversationId": conversation_id, "chatbotId": chatbot.id, "visitorId": input.visitor_id,
-                "startedAt": rfc3339(now),
-            });
-            let events = [(events::CONVERSATION_STARTED, &data), (events::MESSAGE_RECEIVED, &received)];
-            webhooks::emit_all(&mut tx, &chatbot.workspace_id, &events).await?;
+            let conversation_started = events::ConversationStarted {
+                conversation_id: &conversation_id,
+                chatbot_id: &chatbot.id,
+                visitor_id: input.visitor_id.as_deref(),
+                started_at: rfc3339(now),
+            };
+            webhooks::emit_all(&mut tx, &chatbot.workspace_id, &[&conversation_started, &received]).await?;
         } else {
-            webhooks::emit(&mut tx, &chatbot.workspace_id, events::MESSAGE_RECEIVED, &received).await?;
+            webhooks::emit(&mut tx, &chatbot.workspace_id, &received).await?;
         }
         tx.commit().await?;
         if handed_over {
@@ -204,14 +210,16 @@ impl ChatService {
 }
 
 /// The citations of an answer as webhook payloads carry them.
-fn citations_for_webhook(citations: &[Citation]) -> serde_json::Value {
+fn citations_for_webhook(citations: &[Citation]) -> Vec<events::CitedPassage<'_>> {
     citations
         .iter()
-        .map(|c| {
-            serde_json::json!({
-                "entryId": c.entry_id, "title": c.title, "url": c.source_url, "snippet": c.snippet,
-                "fileName": c.file_name, "page": c.page,
-            })
+        .map(|c| events::CitedPassage {
+            entry_id: &c.entry_id,
+            title: &c.title,
+            url: c.source_url.as_deref(),
+            snippet: &c.snippet,
+            file_name: c.file_name.as_deref(),
+            page: c.page,
         })
         .collect()
 }
@@ -383,12 +391,18 @@ impl Generation {
             at_ms: now,
         };
         usage::record(&mut tx, &turn).await?;
-        let data = serde_json::json!({
-            "messageId": self.message_id, "conversationId": self.conversation_id, "chatbotId": self.chatbot_id,
-            "visitorId": self.visitor_id, "message": text, "sender": "bot", "status": status.as_str(),
-            "citations": citations_for_webhook(citations_json), "createdAt": rfc3339(now),
-        });
-        webhooks::emit(&mut tx, &self.workspace_id, events::MESSAGE_SENT, &data).await?;
+        let event = events::MessageSent {
+            message_id: &self.message_id,
+            conversation_id: &self.conversation_id,
+            chatbot_id: &self.chatbot_id,
+            visitor_id: self.visitor_id.as_deref(),
+            message: text,
+            sender: events::Sender::Bot,
+            status: status.as_str(),
+            citations: citations_for_webhook(citations_json),
+            created_at: rfc3339(now),
+        };
+        webhooks::emit(&mut tx, &self.workspace_id, &event).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -22,8 +22,7 @@ pub fn signed_example() -> SignedExample {
     let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned();
     let id = "wdl_2mC8pQz7Hd2kLm".to_owned();
     let timestamp = 1_776_004_200;
-    let body = events::body(events::PING, "2026-04-12T14:30:00Z", &events::example_data(events::PING), false);
-    let body = body.to_string();
+    let body = events::find(events::PING).map(events::EventKind::example_body).unwrap_or_default().to_string();
     SignedExample {
         standard: signing::standard_signature(&[&secret], &id, timestamp, body.as_bytes()),
         simple: signing::simple_signature(&[&secret], body.as_bytes()),

@@ -9,6 +9,41 @@ use zip::write::SimpleFileOptions;
 /// A PDF with one page per entry of `pages`, each line drawn on its own line in Helvetica, and
 /// `title` in the Info dictionary.
 pub fn pdf(title: &str, pages: &[&[&str]]) -> Vec<u8> {
+    let pages: Vec<String> = pages
+        .iter()
+        .map(|lines| {
+            let mut content = String::from("BT /F1 12 Tf 72 720 Td 16 TL\n");
+            for line in *lines {
+                content.push_str(&format!("({}) Tj T*\n", escaped(line)));
+            }
+            content + "ET\n"
+        })
+        .collect();
+    pdf_of(title, &pages)
+}
+
+/// A PDF whose pages hold paragraphs of one line each, in Helvetica of the size given with each
+/// (a gap of more than a line between them), and `title` in the Info dictionary.
+pub fn pdf_sized(title: &str, pages: &[&[(f64, &str)]]) -> Vec<u8> {
+    let pages: Vec<String> = pages
+        .iter()
+        .map(|paragraphs| {
+            let mut content = String::from("BT 72 720 Td\n");
+            for (size, text) in *paragraphs {
+                content.push_str(&format!("/F1 {size} Tf ({}) Tj 0 -{} Td\n", escaped(text), size * 2.5));
+            }
+            content + "ET\n"
+        })
+        .collect();
+    pdf_of(title, &pages)
+}
+
+fn escaped(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)")
+}
+
+/// A PDF with one page per content stream, each drawing in the font `F1` (Helvetica).
+fn pdf_of(title: &str, pages: &[String]) -> Vec<u8> {
     let mut doc = pdf_extract::Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let mut font = Dictionary::new();
@@ -23,14 +58,8 @@ pub fn pdf(title: &str, pages: &[&[&str]]) -> Vec<u8> {
     resources.set("Font", Object::Dictionary(fonts));
     let resources_id = doc.add_object(resources);
     let mut kids = Vec::new();
-    for lines in pages {
-        let mut content = String::from("BT /F1 12 Tf 72 720 Td 16 TL\n");
-        for line in *lines {
-            let escaped = line.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
-            content.push_str(&format!("({escaped}) Tj T*\n"));
-        }
-        content.push_str("ET\n");
-        let content_id = doc.add_object(Stream::new(Dictionary::new(), content.into_bytes()));
+    for content in pages {
+        let content_id = doc.add_object(Stream::new(Dictionary::new(), content.clone().into_bytes()));
         let mut page = Dictionary::new();
         page.set("Type", Object::Name(b"Page".to_vec()));
         page.set("Parent", Object::Reference(pages_id));

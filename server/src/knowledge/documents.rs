@@ -257,22 +257,33 @@ pub async fn store_single(db: &Db, source: &Source, url: &str, prepared: &Prepar
 
 /// The `knowledge.source.ready` event of a source.
 pub async fn emit_ready(tx: &mut Tx, workspace_id: &str, source: &Source) -> Result<()> {
-    let data = serde_json::json!({
-        "sourceId": source.id, "chatbotId": source.chatbot_id, "kind": source.kind, "title": source.title,
-        "url": source.source_url, "fileName": source.file_name, "chunkCount": source.chunk_count,
-        "pages": source.pages_done, "readyAt": rfc3339(now_ms()),
-    });
-    webhooks::emit(tx, workspace_id, events::KNOWLEDGE_SOURCE_READY, &data).await?;
+    let event = events::KnowledgeSourceReady {
+        source_id: &source.id,
+        chatbot_id: &source.chatbot_id,
+        kind: &source.kind,
+        title: &source.title,
+        url: Some(source.source_url.as_deref()),
+        file_name: Some(source.file_name.as_deref()),
+        chunk_count: source.chunk_count,
+        pages: Some(source.pages_done),
+        ready_at: rfc3339(now_ms()),
+    };
+    webhooks::emit(tx, workspace_id, &event).await?;
     Ok(())
 }
 
 /// The `knowledge.source.failed` event of a source.
 pub async fn emit_failed(tx: &mut Tx, workspace_id: &str, source: &Source) -> Result<()> {
-    let data = serde_json::json!({
-        "sourceId": source.id, "chatbotId": source.chatbot_id, "kind": source.kind, "title": source.title,
-        "url": source.source_url, "fileName": source.file_name, "error": source.error,
-        "failedAt": rfc3339(now_ms()),
-    });
-    webhooks::emit(tx, workspace_id, events::KNOWLEDGE_SOURCE_FAILED, &data).await?;
+    let event = events::KnowledgeSourceFailed {
+        source_id: &source.id,
+        chatbot_id: &source.chatbot_id,
+        kind: &source.kind,
+        title: &source.title,
+        url: source.source_url.as_deref(),
+        file_name: source.file_name.as_deref(),
+        error: source.error.as_deref(),
+        failed_at: rfc3339(now_ms()),
+    };
+    webhooks::emit(tx, workspace_id, &event).await?;
     Ok(())
 }

@@ -33,7 +33,7 @@ use tokio::sync::Mutex;
 
 use super::embed::Embedder;
 use super::vectors::{self, VectorSet};
-use super::{Entry, EntryKind, FoundBy, Hit, Ranked};
+use super::{Entry, EntryKind, FoundBy, Hit, QueryTerm, Ranked};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::now_ms;
@@ -236,6 +236,27 @@ impl ChatbotIndex {
         Ok(out)
     }
 
+    /// The query's terms with their inverse document frequency over the chatbot's chunks, as
+    /// BM25 computes it: ln(1 + (N - n + 0.5) / (n + 0.5)) for a term that n of N chunks hold
+    /// (in their title or text, whichever more chunks hold it in).
+    fn weigh(&self, terms: &[String]) -> Result<Vec<QueryTerm>> {
+        let searcher = self.reader.searcher();
+        let total = searcher.num_docs() as f64;
+        terms
+            .iter()
+            .map(|term| {
+                let mut holding = 0u64;
+                for field in [self.fields.content, self.fields.title, self.fields.question] {
+                    holding =
+                        holding.max(searcher.doc_freq(&Term::from_field_text(field, term)).map_err(search_error)?);
+                }
+                let holding = holding as f64;
+                let idf = (1.0 + (total - holding + 0.5) / (holding + 0.5)).ln();
+                Ok(QueryTerm { term: term.clone(), idf })
+            })
+            .collect()
+    }
+
     /// The best `limit` entry ids for a normalized query vector, with their cosine similarity.
     fn vector_top(&self, query: &[f32], limit: usize) -> Result<Vec<(String, f32)>> {
         Ok(self.vectors.lock().map_err(search_error)?.top(query, limit, MIN_SIMILARITY))
@@ -324,7 +345,7 @@ impl SearchIndex {
         if terms.is_empty() && query_vector.is_none() {
             return Ok(Vec::new());
         }
-        let (keyword_top, vector_top) = {
+        let (keyword_top, vector_top, query) = {
             let mut inner = self.inner.lock().await;
             self.catch_up(&mut inner).await?;
             if !inner.chatbots.contains_key(chatbot_id) {
@@ -339,8 +360,9 @@ impl SearchIndex {
                 Some(vector) => Some(index.vector_top(vector, limit * 3)?),
                 None => None,
             };
-            (keyword_top, vector_top)
+            (keyword_top, vector_top, index.weigh(&terms)?)
         };
+        let query = Arc::new(query);
         let top = match vector_top {
             Some(vector_top) => fuse(&keyword_top, &vector_top),
             None => keyword_top.into_iter().map(|(id, score)| (id, f64::from(score), FoundBy::KEYWORDS)).collect(),
@@ -352,7 +374,7 @@ impl SearchIndex {
             .filter_map(|(id, score, found_by)| {
                 let entry = entries.iter().find(|e| e.id == id)?.clone();
                 let coverage = coverage(&terms, &entry);
-                Some(Ranked { hit: Hit { entry, score, coverage }, found_by })
+                Some(Ranked { hit: Hit { entry, score, coverage, query: query.clone() }, found_by })
             })
             .collect();
         // A Q&A pair whose question is what the visitor asks is the owner's own answer to it.

@@ -341,11 +341,19 @@ pub async fn create_source(db: &Db, workspace_id: &str, chatbot_id: &str, new: N
         .await?;
     }
     record_change(&mut tx, chatbot_id, Some(&id)).await?;
-    let data = serde_json::json!({
-        "sourceId": id, "chatbotId": chatbot_id, "kind": kind, "title": title,
-        "chunkCount": entries.len(), "readyAt": crate::ids::rfc3339(now),
-    });
-    crate::webhooks::emit(&mut tx, workspace_id, crate::webhooks::events::KNOWLEDGE_SOURCE_READY, &data).await?;
+    // Added whole and never fetched, the source has no url, file name or pages to report.
+    let event = crate::webhooks::events::KnowledgeSourceReady {
+        source_id: &id,
+        chatbot_id,
+        kind,
+        title: &title,
+        url: None,
+        file_name: None,
+        chunk_count: i64::try_from(entries.len()).unwrap_or(i64::MAX),
+        pages: None,
+        ready_at: crate::ids::rfc3339(now),
+    };
+    crate::webhooks::emit(&mut tx, workspace_id, &event).await?;
     tx.commit().await?;
     get_source(db, chatbot_id, &id).await
 }
@@ -475,12 +483,24 @@ pub struct Ranked {
 }
 
 /// An entry that matched a query, with its relevance.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Hit {
     pub entry: Entry,
     pub score: f64,
     /// The share of the query's meaningful words that the entry contains (0 to 1).
     pub coverage: f64,
+    /// The query's analyzed terms with their weight in the chatbot's knowledge (shared by the
+    /// hits of one search); empty when the hit did not come from a search.
+    pub query: Arc<Vec<QueryTerm>>,
+}
+
+/// A term of a query, as the index analyzes it (lowercased, folded, stemmed), with how much it
+/// tells: BM25's inverse document frequency over the chatbot's chunks, high for a rare term and
+/// highest for one that no chunk holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTerm {
+    pub term: String,
+    pub idf: f64,
 }
 
 const STOPWORDS: &[&str] = &[

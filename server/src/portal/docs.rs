@@ -184,12 +184,7 @@ impl DocsBackend for Docs {
                 name: kind.name.to_owned(),
                 classic: kind.classic.map(str::to_owned),
                 description: kind.description.to_owned(),
-                payload: pretty(&events::body(
-                    kind.name,
-                    "2026-04-12T14:30:00Z",
-                    &events::example_data(kind.name),
-                    false,
-                )),
+                payload: pretty(&kind.example_body()),
             })
             .collect();
         let example = docs::signed_example();

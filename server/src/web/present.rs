@@ -219,7 +219,7 @@ pub fn event_catalogue() -> Vec<wire::WebhookEventType> {
             name: kind.name.into(),
             classic_name: kind.classic.map(Into::into),
             description: kind.description.into(),
-            example: events::body(kind.name, "2026-04-12T14:30:00Z", &events::example_data(kind.name), false),
+            example: kind.example_body(),
         })
         .collect()
 }

@@ -1,7 +1,7 @@
 //! Webhooks: endpoints that a workspace registers, the outbox of events, and their delivery.
 //!
-//! A change that causes an event calls [`emit`] inside its own transaction, which writes the
-//! event and one delivery per subscribed endpoint, so an event exists exactly when its change
+//! A change that causes an event calls [`emit`] with the event's type from [`events`] inside
+//! its own transaction, which writes the event and one delivery per subscribed endpoint, so an event exists exactly when its change
 //! does. The [`dispatch`] loop of every process claims due deliveries with a lease, sends them
 //! signed ([`signing`]), and records each attempt; failures are retried with backoff.
 
@@ -11,8 +11,7 @@ pub mod signing;
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
+use self::events::AnyEvent;
 use crate::db::{Db, Listing, Wake, newest_first};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms};
@@ -137,12 +136,12 @@ pub struct Attempt {
 /// Writes an event and its deliveries inside the transaction of the change that caused it.
 /// Nothing is written when the workspace has no endpoints. The dispatcher is woken when the
 /// transaction commits; the answer says whether anything was written.
-pub async fn emit(tx: &mut crate::db::Tx, workspace_id: &str, event_type: &str, data: &Value) -> Result<bool> {
-    emit_all(tx, workspace_id, &[(event_type, data)]).await
+pub async fn emit(tx: &mut crate::db::Tx, workspace_id: &str, event: &impl events::Event) -> Result<bool> {
+    emit_all(tx, workspace_id, &[event]).await
 }
 
-/// [`emit`] for several events of one change, in order, reading the endpoints once.
-pub async fn emit_all(tx: &mut crate::db::Tx, workspace_id: &str, events: &[(&str, &Value)]) -> Result<bool> {
+/// [`emit`] for several events of one change, of any kinds, in order, reading the endpoints once.
+pub async fn emit_all(tx: &mut crate::db::Tx, workspace_id: &str, events: &[&dyn AnyEvent]) -> Result<bool> {
     let endpoints: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT id, events, enabled FROM webhook_endpoints WHERE workspace_id = $1")
             .bind(workspace_id)
@@ -156,11 +155,11 @@ pub async fn emit_all(tx: &mut crate::db::Tx, workspace_id: &str, events: &[(&st
         .into_iter()
         .map(|(id, events, enabled)| (id, serde_json::from_str(&events).unwrap_or_default(), enabled != 0))
         .collect();
-    for (event_type, data) in events {
-        let event_id = insert_event(tx, workspace_id, event_type, data, now).await?;
+    for event in events {
+        let event_id = insert_event(tx, workspace_id, *event, now).await?;
         for (endpoint_id, subscribed, enabled) in &endpoints {
             // Disabled endpoints get no deliveries; the stored event can be replayed to them later.
-            if *enabled && events::subscribed(subscribed, event_type) {
+            if *enabled && events::subscribed(subscribed, event.name()) {
                 insert_delivery(tx, endpoint_id, &event_id, now).await?;
             }
         }
@@ -169,20 +168,17 @@ pub async fn emit_all(tx: &mut crate::db::Tx, workspace_id: &str, events: &[(&st
     Ok(true)
 }
 
-async fn insert_event(
-    tx: &mut crate::db::Tx,
-    workspace_id: &str,
-    event_type: &str,
-    data: &Value,
-    now: i64,
-) -> Result<String> {
+async fn insert_event(tx: &mut crate::db::Tx, workspace_id: &str, event: &dyn AnyEvent, now: i64) -> Result<String> {
+    // Through a JSON value, whose keys are sorted, so the stored text does not depend on the
+    // order of the type's fields.
+    let data = event.data().map_err(|err| Error::Internal(err.into()))?;
     let event_id = new_id("evt");
     sqlx::query(
         "INSERT INTO webhook_events (id, workspace_id, event_type, data, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&event_id)
     .bind(workspace_id)
-    .bind(event_type)
+    .bind(event.name())
     .bind(data.to_string())
     .bind(now)
     .execute(&mut **tx)
@@ -386,9 +382,8 @@ impl Webhooks {
             return Err(Error::Conflict("this endpoint is disabled; enable it before sending a test event".into()));
         }
         let now = now_ms();
-        let data = serde_json::json!({ "message": "This is a test event from Parlor.", "endpointId": id });
         let mut tx = self.db.begin().await?;
-        let event_id = insert_event(&mut tx, workspace_id, events::PING, &data, now).await?;
+        let event_id = insert_event(&mut tx, workspace_id, &events::Ping::to(id), now).await?;
         let delivery_id = insert_delivery(&mut tx, id, &event_id, now).await?;
         tx.wake(Wake::Deliveries);
         tx.commit().await?;

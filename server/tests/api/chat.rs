@@ -98,7 +98,7 @@ on_both_backends! {
             .json()
             .await
             .unwrap();
-        assert!(body["message"]["content"].as_str().unwrap().contains("> We roast in small batches"), "{body}");
+        assert!(body["message"]["content"].as_str().unwrap().contains("single-origin beans"), "{body}");
         assert_eq!(body["citations"][0]["source_url"], "https://coffee.example.com/roasting");
     }
 

@@ -190,6 +190,7 @@ fn hours() -> Hit {
         },
         score: 2.5,
         coverage: 1.0,
+        ..Hit::default()
     }
 }
 
@@ -429,6 +430,33 @@ async fn openai_request_carries_the_model_stream_flag_history_knowledge_and_bear
     assert_eq!(messages[2]["content"], "Do you roast your own beans?");
     assert_eq!(messages[3]["content"], "Yes, every Tuesday.");
     assert_eq!(messages[4]["content"], "When are you open on Saturday?");
+}
+
+#[tokio::test]
+async fn a_model_is_given_the_passages_that_answer_with_their_sources_and_may_cite_only_those() {
+    let parking = Hit {
+        entry: Entry {
+            id: "kn_parking".into(),
+            title: "Parking".into(),
+            content: "Parking is free behind the shop.".into(),
+            file_name: Some("visit.pdf".into()),
+            page: Some(3),
+            ..hours().entry
+        },
+        ..hours()
+    };
+    let answer = ["Saturdays 10 to 2 [1]", ", as the parking leaflet [2] and [7] say."];
+    let fake = Fake::start(OPENAI_PATH, vec![streamed(openai_answer(&answer, 1, 1))]).await;
+    let outcome = collect(&openai(&fake), request(vec![hours(), parking])).await;
+    let system = fake.received()[0].body["messages"][0]["content"].as_str().unwrap().to_owned();
+    assert!(system.contains("[1] Opening hours\nSource: https://acme.example/hours\nWe are open"), "{system}");
+    assert!(system.contains("cite no other numbers"), "{system}");
+    assert!(!system.contains("Parking"), "an unrelated passage is not given: {system}");
+    let citations = outcome.events.iter().find_map(|event| match event {
+        ModelEvent::Citations(citations) => Some(citations.clone()),
+        _ => None,
+    });
+    assert_eq!(citations, Some(vec![expected_citation()]), "[2] and [7] name no given passage");
 }
 
 #[tokio::test]
