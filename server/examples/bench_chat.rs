@@ -1,6 +1,7 @@
-//! Chat benchmark: the platform's overhead from request to the first SSE byte, and sustained
-//! chat turns per second with the built-in responder, against a real server on SQLite (or on
-//! PostgreSQL when DATABASE_URL is set) over real HTTP on loopback.
+//! Chat benchmark: the platform's overhead from request to the first SSE byte and to the first
+//! answer piece on a kept-alive connection, and sustained chat turns per second with the built-in
+//! responder, against a real server on SQLite (or on PostgreSQL when DATABASE_URL is set) over
+//! real HTTP on loopback.
 //!
 //! Run: `cargo run --release -p parlor-server --example bench_chat`
 //! (`BENCH_SECONDS`, `BENCH_CLIENTS` and `BENCH_FIRST_BYTE_SAMPLES` change the load.)
@@ -25,19 +26,41 @@ async fn main() {
     let key = bench.key.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
 
-    // 1. Time to the first byte of the answer stream, one request at a time.
+    // 1. Time to the first byte of the answer stream and to its first answer piece (`delta`),
+    // one request at a time on one kept-alive connection, as browsers and client libraries
+    // reuse them (a stall such as Nagle's algorithm's shows only there).
     let samples = env_number("BENCH_FIRST_BYTE_SAMPLES", 2000);
+    let kept_alive = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
     let mut first_bytes = Vec::new();
+    let mut first_tokens = Vec::new();
     for _ in 0..samples {
         let started = Instant::now();
-        let response =
-            client.post(&url).bearer_auth(&key).json(&serde_json::json!({"message": "Hello"})).send().await.unwrap();
+        let response = kept_alive
+            .post(&url)
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"message": "Hello"}))
+            .send()
+            .await
+            .unwrap();
         let mut body = response.bytes_stream();
-        body.next().await.unwrap().unwrap();
-        first_bytes.push(started.elapsed());
-        while body.next().await.is_some() {}
+        let mut seen = Vec::new();
+        let mut first_byte = None;
+        let mut first_token = None;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.unwrap();
+            first_byte.get_or_insert_with(|| started.elapsed());
+            if first_token.is_none() {
+                seen.extend_from_slice(&chunk);
+                if seen.windows(12).any(|window| window == b"event: delta") {
+                    first_token = Some(started.elapsed());
+                }
+            }
+        }
+        first_bytes.push(first_byte.unwrap());
+        first_tokens.push(first_token.expect("the answer stream has a delta event"));
     }
     first_bytes.sort();
+    first_tokens.sort();
 
     // 2. Sustained turns per second: clients each sending one message after another.
     let clients = env_number("BENCH_CLIENTS", 32);
@@ -74,9 +97,14 @@ async fn main() {
 
     println!("storage: {}", bench.storage());
     println!(
-        "first SSE byte ({samples} sequential requests): p50 {}, p99 {}",
+        "first SSE byte ({samples} sequential requests, one kept-alive connection): p50 {}, p99 {}",
         ms(percentile(&first_bytes, 0.50)),
         ms(percentile(&first_bytes, 0.99))
+    );
+    println!(
+        "first answer piece (same requests, one kept-alive connection): p50 {}, p99 {}",
+        ms(percentile(&first_tokens, 0.50)),
+        ms(percentile(&first_tokens, 0.99))
     );
     println!(
         "chat turns ({clients} clients, {seconds} s, stream false): {turns} turns, {:.0} turns/s",

@@ -102,7 +102,13 @@ pub async fn run_with_model(
     let tasks = TaskTracker::new();
     let chat = chat::service::ChatService::new(db.clone(), models.clone(), knowledge.clone(), tasks.clone(), prices);
     let limiter = ratelimit::RateLimiter::new(db.clone(), limits);
-    let services = state::Services {
+    let local_addr = listener.local_addr()?;
+    let public_url = config.public_url_for(local_addr);
+    let state = AppState {
+        leptos: state::leptos_options(&config),
+        server_info: state::server_info(&db, &public_url),
+        config: Arc::new(config.clone()),
+        db: db.clone(),
         chat,
         models,
         knowledge,
@@ -110,12 +116,9 @@ pub async fn run_with_model(
         limiter: limiter.clone(),
         webhooks: webhooks::Webhooks::new(db.clone(), secrets.clone(), policy),
         secrets,
+        suggestions: suggestions::Suggestions::default(),
         mailer,
     };
-
-    let local_addr = listener.local_addr()?;
-    let public_url = config.public_url_for(local_addr);
-    let state = AppState::new(config.clone(), db.clone(), services, &public_url);
     let app = router::build(state);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -44,52 +44,27 @@ pub struct AppState {
     pub mailer: crate::mail::Mailer,
 }
 
-/// The services an [`AppState`] is made of, built by [`crate::run`] (or a test).
-pub struct Services {
-    pub chat: ChatService,
-    pub models: Models,
-    pub knowledge: Knowledge,
-    pub outbound: Arc<OutboundPolicy>,
-    pub limiter: RateLimiter,
-    pub secrets: SecretBox,
-    pub webhooks: Webhooks,
-    pub mailer: crate::mail::Mailer,
+/// The options Leptos renders the portal with, for the site `config` serves.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("parlor")
+        .site_root(config.site_dir.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(leptos::config::Env::PROD)
+        .build()
 }
 
-impl AppState {
-    pub fn new(config: Config, db: Db, services: Services, public_url: &str) -> Self {
-        let leptos = LeptosOptions::builder()
-            .output_name("parlor")
-            .site_root(config.site_dir.to_string_lossy().into_owned())
-            .site_pkg_dir("pkg")
-            .site_addr(config.addr)
-            .env(leptos::config::Env::PROD)
-            .build();
-        let server_info = ServerInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            storage: match db.backend() {
-                crate::db::Backend::Sqlite => "SQLite".to_owned(),
-                crate::db::Backend::Postgres => "PostgreSQL".to_owned(),
-            },
-            api_base: format!("{public_url}/api"),
-            public_url: public_url.to_owned(),
-        };
-        let Services { chat, models, knowledge, outbound, limiter, secrets, webhooks, mailer } = services;
-        AppState {
-            chat,
-            models,
-            knowledge,
-            outbound,
-            limiter,
-            secrets,
-            config: Arc::new(config),
-            db,
-            leptos,
-            server_info,
-            webhooks,
-            suggestions: crate::suggestions::Suggestions::default(),
-            mailer,
-        }
+/// What the portal shows of this server: its version, storage and addresses.
+pub fn server_info(db: &Db, public_url: &str) -> ServerInfo {
+    ServerInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        storage: match db.backend() {
+            crate::db::Backend::Sqlite => "SQLite".to_owned(),
+            crate::db::Backend::Postgres => "PostgreSQL".to_owned(),
+        },
+        api_base: format!("{public_url}/api"),
+        public_url: public_url.to_owned(),
     }
 }
 
