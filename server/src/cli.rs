@@ -2,12 +2,14 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, DatabaseArgs};
+use std::path::PathBuf;
+
+use crate::config::{Config, DatabaseArgs, Secret, StorageConfig};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::keys::{self, KeyKind, NewKey, PlainKey, Scope};
 use crate::telemetry::LogFormat;
-use crate::{ratelimit, workspaces};
+use crate::{backup, ratelimit, workspaces};
 
 /// Parlor: self-hosted chatbots that answer from your knowledge.
 #[derive(Debug, Parser)]
@@ -35,6 +37,12 @@ pub enum Command {
         #[command(subcommand)]
         command: WorkspaceCommand,
     },
+    /// Write a consistent copy of the live SQLite database to a file, while the server runs.
+    /// The copy's stored secrets are sealed with the deployment's secret key, which is not in
+    /// it: keep the key apart (or add --with-key, and guard that file like a password).
+    Backup(BackupArgs),
+    /// Restore a backup into an empty data directory, with the key it was made with.
+    Restore(RestoreArgs),
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -81,6 +89,44 @@ pub struct PlanArgs {
         default_value = "free=60/10/5000,pro=300/50/50000,enterprise=1000/200/unlimited"
     )]
     pub plans: String,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The file to write; it must not exist.
+    #[arg(long)]
+    pub to: PathBuf,
+
+    /// Also write the deployment's secret key to `<FILE>.key` (readable by its owner only).
+    /// Anyone holding the backup and its key can open the stored provider keys and webhook
+    /// secrets; without the key the backup cannot be restored into a working deployment.
+    #[arg(long)]
+    pub with_key: bool,
+
+    /// The deployment's key, when it is configured rather than in the data directory.
+    #[arg(long, env = "PARLOR_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup file (`parlor backup --to FILE`).
+    #[arg(long)]
+    pub from: PathBuf,
+
+    /// The key file written with the backup (`FILE.key`); else PARLOR_SECRET_KEY.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+
+    /// The key the backup was made with, when it is configured rather than in a file.
+    #[arg(long, env = "PARLOR_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
 
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -169,4 +215,20 @@ pub async fn set_plan(args: &PlanArgs) -> Result<String> {
     tracing::info!(workspace_id = %workspace_id, plan = %plan, "workspace plan set");
     db.close().await;
     Ok(workspace_id)
+}
+
+/// `parlor backup`: what was written.
+pub async fn backup(args: &BackupArgs) -> Result<backup::Backup> {
+    let data_dir = &args.database.data_dir;
+    backup::backup(&args.database.storage(), data_dir, args.secret_key.as_ref(), &args.to, args.with_key).await
+}
+
+/// `parlor restore`: the database file restored.
+pub async fn restore(args: &RestoreArgs) -> Result<PathBuf> {
+    if !matches!(args.database.storage(), StorageConfig::Sqlite { .. }) {
+        return Err(Error::Validation(
+            "DATABASE_URL is set: restore a PostgreSQL deployment with pg_restore (docs/operations.md)".into(),
+        ));
+    }
+    backup::restore(&args.from, &args.database.data_dir, args.secret_key.as_ref(), args.key_file.as_deref()).await
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod backup;
 pub mod chat;
 pub mod chatbots;
 pub mod cli;

@@ -46,6 +46,30 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup(args) => {
+            let backup = cli::backup(&args).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "backup written to {} ({} bytes)", backup.path.display(), backup.bytes)?;
+            match backup.key_file {
+                Some(file) => writeln!(
+                    out,
+                    "the secret key is in {}: keep it apart from the backup; anyone with both can open its stored secrets",
+                    file.display()
+                )?,
+                None if backup.keyed => writeln!(
+                    out,
+                    "the secret key is not in the backup: keep a copy of it (PARLOR_SECRET_KEY or the data directory's \
+                     secret.key); without it the backup cannot be restored"
+                )?,
+                None => writeln!(out, "this deployment has not served yet: nothing in it is sealed with a key")?,
+            }
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let restored = cli::restore(&args).await?;
+            writeln!(std::io::stdout(), "restored into {}", restored.display())?;
+            Ok(())
+        }
         Command::Migrate { database } => {
             cli::open_database(&database).await?.close().await;
             tracing::info!("migrations applied");

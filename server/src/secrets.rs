@@ -62,6 +62,52 @@ impl SecretBox {
         }
     }
 
+    /// The text of this deployment's key (the configured one, else the data directory's key
+    /// file), or `None` when there is none yet. Unlike [`SecretBox::load`] it creates nothing.
+    pub fn key_text(configured: Option<&Secret>, data_dir: &Path) -> Result<Option<String>> {
+        if let Some(text) = configured.filter(|s| !s.expose().trim().is_empty()) {
+            decode_key(text.expose().trim(), "PARLOR_SECRET_KEY")?;
+            return Ok(Some(text.expose().trim().to_owned()));
+        }
+        let path = data_dir.join(KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                decode_key(text.trim(), &path.display().to_string())?;
+                Ok(Some(text.trim().to_owned()))
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(internal(err, "cannot read secret.key")),
+        }
+    }
+
+    /// Writes `text` (a key as [`SecretBox::key_text`] returns it, checked here) to `path`,
+    /// readable by its owner only; refuses to overwrite a file.
+    pub fn write_key(path: &Path, text: &str, source: &str) -> Result<()> {
+        decode_key(text.trim(), source)?;
+        write_private(path, text.trim()).map_err(|err| match err.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                Error::Validation(format!("{} already exists; it is not overwritten", path.display()))
+            }
+            _ => internal(err, "cannot write the key file"),
+        })
+    }
+
+    /// Whether `db` holds the check value of a key, i.e. may hold secrets sealed with it (when
+    /// it cannot be read, as if it did).
+    pub async fn has_check(db: &Db) -> bool {
+        let found: std::result::Result<Option<String>, sqlx::Error> =
+            sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = $1")
+                .bind(CHECK_NAME)
+                .fetch_optional(db.pool())
+                .await;
+        !matches!(found, Ok(None))
+    }
+
+    /// The key file of a data directory.
+    pub fn key_file(data_dir: &Path) -> std::path::PathBuf {
+        data_dir.join(KEY_FILE)
+    }
+
     /// Encrypts `plaintext`; `context` (such as the owning row's id) must be given again to
     /// decrypt, so a sealed value copied to another row does not open.
     pub fn seal(&self, context: &str, plaintext: &str) -> String {

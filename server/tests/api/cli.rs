@@ -11,7 +11,7 @@ fn help_lists_the_commands_and_every_setting() {
     let out = parlor().arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for word in ["serve", "key", "migrate"] {
+    for word in ["serve", "key", "migrate", "backup", "restore"] {
         assert!(help.contains(word), "{help}");
     }
     let out = parlor().args(["serve", "--help"]).output().unwrap();
@@ -314,4 +314,209 @@ fn workspace_plan_sets_a_known_plan_and_refuses_others() {
     let out = run("platinum");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown plan"));
+}
+
+/// Runs the `parlor` binary with SQLite and no configured key, and returns (success, stdout, stderr).
+async fn run_parlor(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("PARLOR_SECRET_KEY")
+        .env_remove("PARLOR_DATA_DIR")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_write_load_restores_every_committed_row_with_its_key() {
+    use std::ffi::OsStr;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let bot = app.create_chatbot("Backed up").await;
+    // Writers keep chatting while the backup runs; every answered turn is recorded.
+    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for _ in 0..4 {
+        let (client, url, key) =
+            (app.client.clone(), app.url(&format!("/api/v2/chatbots/{bot}/chat")), app.key.clone());
+        let (answered, stop) = (answered.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&serde_json::json!({"message": "Hello", "stream": false}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200, "the server keeps answering during a backup");
+                let body: serde_json::Value = response.json().await.unwrap();
+                answered.lock().unwrap().push(body["conversation_id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    while answered.lock().unwrap().len() < 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let committed_before: Vec<String> = answered.lock().unwrap().clone();
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("parlor-backup.db");
+    let data_dir = app.config.database.data_dir.clone();
+    let backup_args = [
+        OsStr::new("backup"),
+        OsStr::new("--to"),
+        file.as_os_str(),
+        OsStr::new("--with-key"),
+        OsStr::new("--data-dir"),
+        data_dir.as_os_str(),
+    ];
+    let (ok, stdout, stderr) = run_parlor(&backup_args).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("backup written to") && stdout.contains("keep it apart"), "{stdout}");
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let key_file = out_dir.path().join("parlor-backup.db.key");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(key.trim(), std::fs::read_to_string(data_dir.join("secret.key")).unwrap().trim());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // A backup never overwrites a file.
+    let (ok, _, stderr) = run_parlor(&backup_args).await;
+    assert!(!ok && stderr.contains("already exists"), "{stderr}");
+
+    // Without the key the restore is refused, and leaves the directory empty.
+    let restored = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = run_parlor(&[
+        OsStr::new("restore"),
+        OsStr::new("--from"),
+        file.as_os_str(),
+        OsStr::new("--data-dir"),
+        restored.path().as_os_str(),
+    ])
+    .await;
+    assert!(!ok && stderr.contains("--key-file"), "{stderr}");
+    assert!(!restored.path().join("parlor.db").exists());
+    // Something that is not a backup is refused.
+    let (ok, _, stderr) = run_parlor(&[
+        OsStr::new("restore"),
+        OsStr::new("--from"),
+        key_file.as_os_str(),
+        OsStr::new("--key-file"),
+        key_file.as_os_str(),
+        OsStr::new("--data-dir"),
+        restored.path().as_os_str(),
+    ])
+    .await;
+    assert!(!ok && stderr.contains("not a SQLite backup"), "{stderr}");
+
+    let restore_args = [
+        OsStr::new("restore"),
+        OsStr::new("--from"),
+        file.as_os_str(),
+        OsStr::new("--key-file"),
+        key_file.as_os_str(),
+        OsStr::new("--data-dir"),
+        restored.path().as_os_str(),
+    ];
+    let (ok, stdout, stderr) = run_parlor(&restore_args).await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("restored into"), "{stdout}");
+    // Never over a database that is there.
+    let (ok, _, stderr) = run_parlor(&restore_args).await;
+    assert!(!ok && stderr.contains("already holds a database"), "{stderr}");
+
+    // A server starts on the restored directory (its key opens the secrets) and finds every turn
+    // answered before the backup began: the question and the complete answer.
+    let dir = restored.path().to_path_buf();
+    let back = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = dir).await.unwrap();
+    for conversation in &committed_before {
+        let stored: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND status = 'complete' AND content <> ''",
+        )
+        .bind(conversation)
+        .fetch_one(back.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(stored, 2, "conversation {conversation} was committed before the backup");
+    }
+    let chatbot: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM chatbots WHERE id = $1")
+        .bind(&bot)
+        .fetch_one(back.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(chatbot, 1);
+}
+
+#[test]
+fn backup_and_restore_point_postgres_deployments_to_pg_dump() {
+    let out = parlor()
+        .args(["backup", "--to", "/nonexistent/backup.db"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    let out = parlor()
+        .args(["restore", "--from", "/nonexistent/backup.db"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_restore"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_that_never_served_is_backed_up_and_restored_without_a_key() {
+    use std::ffi::OsStr;
+    let dir = tempfile::tempdir().unwrap();
+    let (data, restored, file) = (dir.path().join("data"), dir.path().join("restored"), dir.path().join("b.db"));
+    let (ok, _, stderr) = run_parlor(&[
+        OsStr::new("key"),
+        OsStr::new("create"),
+        OsStr::new("--name"),
+        OsStr::new("ci"),
+        OsStr::new("--all-scopes"),
+        OsStr::new("--data-dir"),
+        data.as_os_str(),
+    ])
+    .await;
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = run_parlor(&[
+        OsStr::new("backup"),
+        OsStr::new("--to"),
+        file.as_os_str(),
+        OsStr::new("--data-dir"),
+        data.as_os_str(),
+    ])
+    .await;
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("nothing in it is sealed"), "{stdout}");
+    let (ok, _, stderr) = run_parlor(&[
+        OsStr::new("restore"),
+        OsStr::new("--from"),
+        file.as_os_str(),
+        OsStr::new("--data-dir"),
+        restored.as_os_str(),
+    ])
+    .await;
+    assert!(ok, "{stderr}");
+    let keys: i64 = {
+        let app = spawn_app_with(Backend::Sqlite, |config| config.database.data_dir = restored).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE name = 'ci'").fetch_one(app.db.pool()).await.unwrap()
+    };
+    assert_eq!(keys, 1, "the restored deployment has the key made before the backup");
 }
