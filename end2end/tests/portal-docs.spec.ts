@@ -15,6 +15,7 @@ const SECTIONS: [string, string][] = [
   ["/docs/errors", "Errors"],
   ["/docs/pagination", "Pagination"],
   ["/docs/authentication", "Authentication"],
+  ["/docs/platform-api", "Coming from a platform API"],
   ["/changelog", "Changelog"],
 ];
 

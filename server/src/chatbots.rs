@@ -1,6 +1,6 @@
 //! Chatbots: what a workspace builds and visitors talk to.
 
-use crate::db::{Db, Listing, Page, newest_first};
+use crate::db::{Db, Listing, NumberedPage, Page, PageNumber, newest_first, newest_first_numbered};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms};
 
@@ -381,14 +381,18 @@ pub type ChatbotPage = Page<Chatbot>;
 /// whose id is `after` (the previous page's cursor).
 pub async fn list_chatbots(db: &Db, workspace_id: &str, limit: u32, after: Option<&str>) -> Result<ChatbotPage> {
     let select = format!("SELECT {COLUMNS} FROM chatbots WHERE workspace_id = $1");
-    let listing = Listing {
-        select: &select,
-        table: "chatbots",
-        scope_column: "workspace_id",
-        prefix: "",
-        what: "a chatbot of this workspace",
-    };
-    newest_first(db, listing, workspace_id, limit, after, |c: &Chatbot| &c.id).await
+    newest_first(db, listing(&select), workspace_id, limit, after, |c: &Chatbot| &c.id).await
+}
+
+/// Lists a workspace's chatbots, newest first, by numbered page, with how many it has.
+pub async fn list_chatbots_numbered(db: &Db, workspace_id: &str, at: PageNumber) -> Result<NumberedPage<Chatbot>> {
+    let select = format!("SELECT {COLUMNS} FROM chatbots WHERE workspace_id = $1");
+    newest_first_numbered(db, listing(&select), workspace_id, at).await
+}
+
+/// Where the lists of a workspace's chatbots read from.
+fn listing(select: &str) -> Listing<'_> {
+    Listing { select, table: "chatbots", scope_column: "workspace_id", prefix: "", what: "a chatbot of this workspace" }
 }
 
 /// A chatbot of a workspace; `NotFound` when it does not exist or belongs to another.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::db::{Db, Listing, Page, Wake, fold_case, newest_first};
+use crate::db::{Db, Listing, NumberedPage, Page, PageNumber, Wake, fold_case, newest_first, newest_first_numbered};
 use crate::error::{Error, Result};
 use crate::ids::{new_id, now_ms, rfc3339};
 use crate::webhooks::{self, events};
@@ -183,14 +183,29 @@ pub async fn list_conversations(
     after: Option<&str>,
 ) -> Result<ConversationPage> {
     let select = format!("SELECT {COLUMNS} FROM conversations c WHERE c.chatbot_id = $1");
-    let listing = Listing {
-        select: &select,
+    newest_first(db, listing(&select), chatbot_id, limit, after, |c: &Conversation| &c.id).await
+}
+
+/// Lists a chatbot's conversations, newest first, by numbered page, with how many it has. The
+/// caller has checked that the chatbot belongs to its workspace.
+pub async fn list_conversations_numbered(
+    db: &Db,
+    chatbot_id: &str,
+    at: PageNumber,
+) -> Result<NumberedPage<Conversation>> {
+    let select = format!("SELECT {COLUMNS} FROM conversations c WHERE c.chatbot_id = $1");
+    newest_first_numbered(db, listing(&select), chatbot_id, at).await
+}
+
+/// Where the lists of a chatbot's conversations read from.
+fn listing(select: &str) -> Listing<'_> {
+    Listing {
+        select,
         table: "conversations",
         scope_column: "chatbot_id",
         prefix: "c.",
         what: "a conversation of this chatbot",
-    };
-    newest_first(db, listing, chatbot_id, limit, after, |c: &Conversation| &c.id).await
+    }
 }
 
 /// A conversation as an agent's inbox lists it: with its chatbot's name and the time of its
@@ -358,6 +373,25 @@ pub async fn list_messages(db: &Db, conversation_id: &str) -> Result<Vec<Message
     .bind(conversation_id)
     .fetch_all(db.pool())
     .await?)
+}
+
+/// One numbered page of a conversation's messages, oldest first, as [`list_messages`] orders
+/// them; the conversation's `message_count` is how many there are in all.
+pub async fn list_messages_numbered(
+    db: &Db,
+    conversation: &Conversation,
+    at: PageNumber,
+) -> Result<NumberedPage<Message>> {
+    let items = sqlx::query_as(&format!(
+        "SELECT id, seq, role, content, status, citations, created_at FROM messages m
+             WHERE conversation_id = $1 AND {NOT_HANDOFF} ORDER BY seq LIMIT $2 OFFSET $3"
+    ))
+    .bind(&conversation.id)
+    .bind(i64::from(at.per_page()))
+    .bind(at.offset())
+    .fetch_all(db.pool())
+    .await?;
+    Ok(NumberedPage { items, at, total: conversation.message_count })
 }
 
 /// Who an answer is looked up for: a workspace (API keys) or one chatbot (its widget).

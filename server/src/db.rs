@@ -469,6 +469,92 @@ where
     Ok(Page { items, next_cursor })
 }
 
+/// A numbered page of a list: which page (from 1) and how many items a page holds (1 to
+/// [`PageNumber::MAX_PER_PAGE`]). Lists read by cursor ([`newest_first`]) are steadier; this is
+/// for the clients of APIs that number their pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageNumber {
+    page: u32,
+    per_page: u32,
+}
+
+impl PageNumber {
+    pub const DEFAULT_PER_PAGE: u32 = 20;
+    pub const MAX_PER_PAGE: u32 = 100;
+
+    /// Page `page` (1 by default) of `per_page` items (20 by default); a validation error names
+    /// the parameter that is out of range.
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<PageNumber> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(Self::DEFAULT_PER_PAGE);
+        if page == 0 {
+            return Err(Error::Validation("page must be 1 or more".into()));
+        }
+        if !(1..=Self::MAX_PER_PAGE).contains(&per_page) {
+            return Err(Error::Validation(format!(
+                "per_page must be between 1 and {}, not {per_page}",
+                Self::MAX_PER_PAGE
+            )));
+        }
+        Ok(PageNumber { page, per_page })
+    }
+
+    pub fn page(self) -> u32 {
+        self.page
+    }
+
+    pub fn per_page(self) -> u32 {
+        self.per_page
+    }
+
+    /// How many items the pages before this one hold.
+    pub fn offset(self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
+/// The items of one numbered page and how many items the whole list holds.
+#[derive(Debug, Clone)]
+pub struct NumberedPage<T> {
+    pub items: Vec<T>,
+    pub at: PageNumber,
+    pub total: i64,
+}
+
+impl<T> NumberedPage<T> {
+    /// Whether pages after this one hold items.
+    pub fn has_more(&self) -> bool {
+        self.at.offset() + (self.items.len() as i64) < self.total
+    }
+}
+
+/// One numbered page of the rows of `listing` for `scope`, newest first (by `created_at`, then
+/// `id`, as [`newest_first`] orders them), with the number of rows of the whole list. A page past
+/// the end is empty.
+pub async fn newest_first_numbered<T>(
+    db: &Db,
+    listing: Listing<'_>,
+    scope: &str,
+    at: PageNumber,
+) -> Result<NumberedPage<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let p = listing.prefix;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({}) counted", listing.select))
+        .bind(scope)
+        .fetch_one(&db.pool)
+        .await?;
+    let items =
+        sqlx::query_as(&format!("{} ORDER BY {p}created_at DESC, {p}id DESC LIMIT $2 OFFSET $3", listing.select))
+            .bind(scope)
+            .bind(i64::from(at.per_page()))
+            .bind(at.offset())
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(NumberedPage { items, at, total })
+}
+
 /// How [`Db::row_lock`] locks the rows it claims on PostgreSQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowLock {

@@ -16,7 +16,8 @@ use crate::api::error::{
     withhold_cors_from_refused_origins,
 };
 use crate::api::{
-    chat, chatbots, conversations, feedback, health, keys, knowledge, leads, limits, openapi, usage, webhooks, widget,
+    chat, chatbots, conversations, feedback, health, keys, knowledge, leads, limits, openapi, platform, usage,
+    webhooks, widget,
 };
 use crate::portal;
 use crate::state::AppState;
@@ -93,6 +94,18 @@ pub fn build(state: AppState) -> Router {
         .route("/api/v2/webhooks/{id}/deliveries/{delivery_id}/redeliver", post(webhooks::redeliver_webhook))
         .route("/api/v2/usage", get(usage::get_usage))
         .route("/api/v1/usage", get(usage::get_key_usage_v1))
+        // The platform API of seed 003's product: bots (chatbots) and their conversations.
+        .route("/api/platform/v1/bots", get(platform::list_bots).post(platform::create_bot))
+        .route(
+            "/api/platform/v1/bots/{id}",
+            get(platform::get_bot).patch(platform::update_bot).delete(platform::delete_bot),
+        )
+        .route("/api/platform/v1/bots/{bot_id}/conversations", get(platform::list_bot_conversations))
+        .route(
+            "/api/platform/v1/conversations/{id}",
+            get(platform::get_platform_conversation).delete(platform::delete_platform_conversation),
+        )
+        .route("/api/platform/v1/conversations/{id}/messages", get(platform::list_platform_messages))
         .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit_api_key))
         // The API's own description needs no key.
         .route("/api/openapi.json", get(openapi::get_openapi_document))

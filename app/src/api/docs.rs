@@ -183,6 +183,26 @@ pub struct ScopeDoc {
     pub description: String,
 }
 
+/// A "coming from another product" page: the requests of that product's API as Parlor serves
+/// them, each with a command that runs against this server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialectDocs {
+    /// Where the dialect's paths start, with this server's URL: `https://…/api/platform/v1`.
+    pub base_url: String,
+    pub requests: Vec<DialectRequest>,
+}
+
+/// One documented request of a dialect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialectRequest {
+    pub method: String,
+    /// The path after the dialect's base, such as `/bots/{id}`.
+    pub path: String,
+    pub summary: String,
+    /// `curl` that sends it, with the reader's first chatbot when signed in.
+    pub curl: String,
+}
+
 /// The changelog, newest version first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Changelog {
@@ -215,6 +235,8 @@ pub trait DocsBackend: Send + Sync + 'static {
     async fn rate_limits(&self) -> Result<RateLimitDocs, PortalError>;
     async fn errors(&self) -> Result<ErrorDocs, PortalError>;
     async fn guides(&self, req: &RequestInfo) -> Result<Guides, PortalError>;
+    /// The platform API of seed 003 (`/api/platform/v1`).
+    async fn platform_api(&self, req: &RequestInfo) -> Result<DialectDocs, PortalError>;
     async fn changelog(&self) -> Result<Changelog, PortalError>;
 }
 
@@ -290,6 +312,18 @@ pub async fn get_guides() -> Result<Guides, PortalError> {
         async move {
             let (service, req) = docs()?;
             service.guides(&req).await
+        }
+        .await,
+    )
+}
+
+/// The platform API's requests with their commands.
+#[server(prefix = "/portal/fn", endpoint = "docs_platform_api")]
+pub async fn get_platform_api_docs() -> Result<DialectDocs, PortalError> {
+    super::respond(
+        async move {
+            let (service, req) = docs()?;
+            service.platform_api(&req).await
         }
         .await,
     )

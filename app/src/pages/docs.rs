@@ -16,7 +16,7 @@ use crate::api::docs::{QuickStart, Sample, get_quick_start};
 use crate::components::copy::CopyCodeButton;
 
 /// The docs' sections in the order of the side navigation.
-const SECTIONS: [(&str, &str); 9] = [
+const SECTIONS: [(&str, &str); 10] = [
     ("/docs", "Quick start"),
     ("/docs/reference", "API reference"),
     ("/docs/webhooks", "Webhooks"),
@@ -25,6 +25,7 @@ const SECTIONS: [(&str, &str); 9] = [
     ("/docs/pagination", "Pagination"),
     ("/docs/authentication", "Authentication"),
     ("/docs/widget", "Widget SDK"),
+    ("/docs/platform-api", "Coming from a platform API"),
     ("/changelog", "Changelog"),
 ];
 
@@ -44,6 +45,7 @@ pub fn DocsPage() -> impl IntoView {
                     Some("errors") => view! { <guides::ErrorsSection/> }.into_any(),
                     Some("pagination") => view! { <guides::PaginationSection/> }.into_any(),
                     Some("authentication") => view! { <guides::AuthenticationSection/> }.into_any(),
+                    Some("platform-api") => view! { <guides::PlatformApiSection/> }.into_any(),
                     Some(_) => view! {
                         {crate::pages::not_found::set_not_found_status()}
                         <h1>"Not found"</h1>

@@ -14,6 +14,7 @@ pub mod knowledge;
 pub mod leads;
 pub mod limits;
 pub mod openapi;
+pub mod platform;
 pub mod usage;
 pub mod webhooks;
 pub mod widget;

@@ -19,7 +19,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{chat, chatbots, conversations, feedback, health, keys, knowledge, leads, usage, webhooks, widget};
+use super::{
+    chat, chatbots, conversations, feedback, health, keys, knowledge, leads, platform, usage, webhooks, widget,
+};
 
 /// The unversioned paths of the first API and the `/api/v2/...` paths whose handlers they share,
 /// as `router.rs` routes them.
@@ -111,6 +113,15 @@ const API_KEY_SCHEME: &str = "ApiKey";
         webhooks::redeliver_webhook,
         usage::get_usage,
         usage::get_key_usage_v1,
+        platform::list_bots,
+        platform::create_bot,
+        platform::get_bot,
+        platform::update_bot,
+        platform::delete_bot,
+        platform::list_bot_conversations,
+        platform::get_platform_conversation,
+        platform::list_platform_messages,
+        platform::delete_platform_conversation,
         widget::get_widget_config,
         widget::send_widget_message,
         leads::create_widget_lead,
@@ -146,6 +157,9 @@ const API_KEY_SCHEME: &str = "ApiKey";
         (name = "API keys", description = "Create, roll and revoke the keys that authenticate the API."),
         (name = "Webhooks", description = "Endpoints that receive signed events, and their delivery log."),
         (name = "Usage", description = "Requests, tokens and cost of the answers."),
+        (name = platform::TAG, description = "For clients of seed 003's chatbot platform API: its bots (Parlor's \
+            chatbots) and their conversations under `/api/platform/v1`, with numbered pages (`page`, `per_page`) \
+            whose metadata is in the body. Same keys, scopes, rate limits and errors as the rest of the API."),
         (name = "Widget", description = "The public API the chat widget calls from visitors' pages: no key, CORS \
             open, limited by the chatbot's allowed origins and per client IP."),
         (name = "Health", description = "Probes for orchestrators and load balancers, and this document."),

@@ -12,7 +12,8 @@ mod webhook_example;
 pub use changelog::{Section, Version, anchor_of, changelog, parse_changelog};
 pub use errors::{ERROR_CODES, ErrorCode, PORTAL_ONLY_CODES, scope_description};
 pub use reference::{
-    CHATBOT_PLACEHOLDER, Field, Operation, Parameter, Response, call_for, operations, quick_start_calls,
+    CHATBOT_PLACEHOLDER, Field, Operation, PLATFORM_API_BASE, Parameter, Response, call_for, dialect_operations,
+    operations, quick_start_calls,
 };
 pub use samples::{Body, Call, KEY_PLACEHOLDER, Language, sample};
 pub use webhook_example::{SignedExample, signed_example, verification_snippets};

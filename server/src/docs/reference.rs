@@ -244,7 +244,9 @@ pub fn operations(document: &Value) -> Vec<Operation> {
 fn path_value(path: &str, name: &str, chatbot_id: Option<&str>) -> String {
     let before = path.split(&format!("{{{name}}}")).next().unwrap_or_default();
     let parent = before.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-    let is_chatbot = matches!(name, "chatbot_id" | "chatbotId") || (name == "id" && parent == "chatbots");
+    // The platform API (seed 003) calls chatbots bots.
+    let is_chatbot = matches!(name, "chatbot_id" | "chatbotId" | "bot_id")
+        || (name == "id" && matches!(parent, "chatbots" | "bots"));
     if is_chatbot {
         return chatbot_id.unwrap_or(CHATBOT_PLACEHOLDER).to_owned();
     }
@@ -342,6 +344,14 @@ pub fn call_for(operation: &Operation, base_url: &str, chatbot_id: Option<&str>)
         authenticated: operation.authenticated,
         streams: operation.streams,
     }
+}
+
+/// Where the platform API of seed 003 starts (`router.rs` routes it there).
+pub const PLATFORM_API_BASE: &str = "/api/platform/v1";
+
+/// The operations of the dialect whose paths start at `base`, in the document's order.
+pub fn dialect_operations<'a>(operations: &'a [Operation], base: &'a str) -> impl Iterator<Item = &'a Operation> {
+    operations.iter().filter(move |op| op.path.strip_prefix(base).is_some_and(|rest| rest.starts_with('/')))
 }
 
 /// The three commands of the quick start: create a chatbot, add a Q&A pair, chat without

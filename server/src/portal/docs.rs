@@ -5,9 +5,9 @@
 use std::sync::OnceLock;
 
 use parlor_app::api::docs::{
-    ApiReference, Changelog, DocsBackend, ErrorCodeDoc, ErrorDocs, EventDoc, FieldDoc, Guides, OperationDoc,
-    ParameterDoc, PlanDoc, QuickStart, RateLimitDocs, ResponseDoc, Sample, ScopeDoc, SectionDoc, SignedExample,
-    TagGroup, VersionDoc, WebhookDocs,
+    ApiReference, Changelog, DialectDocs, DialectRequest, DocsBackend, ErrorCodeDoc, ErrorDocs, EventDoc, FieldDoc,
+    Guides, OperationDoc, ParameterDoc, PlanDoc, QuickStart, RateLimitDocs, ResponseDoc, Sample, ScopeDoc, SectionDoc,
+    SignedExample, TagGroup, VersionDoc, WebhookDocs,
 };
 use parlor_app::api::{PortalError, RequestInfo};
 use parlor_protocol::wire::{ErrorBody, ErrorDetail};
@@ -270,6 +270,20 @@ impl DocsBackend for Docs {
             first_page: page("limit=20"),
             next_page: page("limit=20&cursor=NEXT_CURSOR"),
         })
+    }
+
+    async fn platform_api(&self, req: &RequestInfo) -> Result<DialectDocs, PortalError> {
+        let chatbot_id = self.first_chatbot(req).await?;
+        let base = self.base_url();
+        let requests = docs::dialect_operations(self.operations(), docs::PLATFORM_API_BASE)
+            .map(|op| DialectRequest {
+                method: op.method.clone(),
+                path: op.path[docs::PLATFORM_API_BASE.len()..].to_owned(),
+                summary: op.summary.clone(),
+                curl: docs::sample(Language::Curl, &docs::call_for(op, base, chatbot_id.as_deref())),
+            })
+            .collect();
+        Ok(DialectDocs { base_url: format!("{base}{}", docs::PLATFORM_API_BASE), requests })
     }
 
     async fn changelog(&self) -> Result<Changelog, PortalError> {

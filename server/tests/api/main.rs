@@ -27,6 +27,7 @@ mod lifecycle;
 mod limits;
 mod migrations;
 mod openapi;
+mod platform_api;
 mod portal_chatbots;
 mod portal_dashboard;
 mod portal_docs;

@@ -231,6 +231,7 @@ impl Ids {
         let mut out = path.replace("{conversation_id}", &self.conversation).replace("{message_id}", &self.message);
         let id = [
             ("/chatbots/{id}", &self.chatbot),
+            ("/bots/{id}", &self.chatbot),
             ("/conversations/{id}", &self.conversation),
             ("/messages/{id}", &self.message),
             ("/contacts/{id}", &self.contact),

@@ -270,3 +270,62 @@ async fn the_server_sends_an_islands_forms_inert_so_nothing_is_typed_before_they
     let html = page(&app, "/sign-in", None).await;
     assert!(!html.contains("<form inert"), "the sign-in form posts without script");
 }
+
+/// The command shown for one request of a dialect's page, unescaped.
+fn dialect_command(html: &str, request: &str) -> String {
+    let marker = format!("data-request=\"{request}\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {request} on the page"));
+    let block = &html[start..];
+    let pre = block.find("<pre").unwrap();
+    pre_with_testid(&block[pre..].replacen("<pre", "<pre data-testid=\"command\"", 1), "command")
+}
+
+on_both_backends! {
+    async fn the_platform_api_page_shows_a_command_per_request_and_each_command_works(app) {
+        let html = page(&app, "/docs/platform-api", None).await;
+        assert!(html.contains("Coming from a platform API"));
+        let base = pre_free_text(&html, "platform-base");
+        let server = base.strip_suffix(docs::PLATFORM_API_BASE).unwrap_or_else(|| panic!("{base}"));
+        let document: Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let operations = docs::operations(&document);
+        let platform: Vec<&docs::Operation> = docs::dialect_operations(&operations, docs::PLATFORM_API_BASE).collect();
+        assert_eq!(platform.len(), 9, "the seed's nine requests");
+        for op in &platform {
+            let path = &op.path[docs::PLATFORM_API_BASE.len()..];
+            let shown = dialect_command(&html, &format!("{} {path}", op.method));
+            assert_eq!(shown, docs::sample(docs::Language::Curl, &docs::call_for(op, server, None)), "{} {path}", op.method);
+        }
+
+        // The same commands, sent with a real bot and conversation, succeed: deletes last.
+        let bot = app.create_chatbot("Docs Bot").await;
+        let reply: Value = app
+            .post(&format!("/api/v2/chatbots/{bot}/chat"))
+            .json(&json!({"message": "Hello", "stream": false}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let conversation = reply["conversation_id"].as_str().unwrap();
+        let mut ordered = platform.clone();
+        ordered.sort_by_key(|op| (op.method == "DELETE", op.path.contains("/bots/")));
+        for op in ordered {
+            let mut call = docs::call_for(op, &app.base, Some(&bot));
+            call.url = call.url.replace("YOUR_CONVERSATION_ID", conversation);
+            assert!(!call.url.contains("YOUR_"), "{}", call.url);
+            send(&app, &call, if op.method == "POST" { 201 } else { 200 }).await;
+        }
+        assert_eq!(app.get(&format!("/api/v2/chatbots/{bot}")).send().await.unwrap().status(), 404);
+    }
+}
+
+/// The text of the element with this test id.
+fn pre_free_text(html: &str, testid: &str) -> String {
+    let marker = format!("data-testid=\"{testid}\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {testid} in the page"));
+    let text = &html[start..];
+    let open = text.find('>').unwrap() + 1;
+    let close = text.find('<').unwrap();
+    text[open..close].to_owned()
+}

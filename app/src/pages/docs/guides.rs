@@ -1,5 +1,5 @@
-//! The guides: webhooks and their signatures, rate limits, errors, pagination, and
-//! authentication with scopes and allowed origins. The prose is written here; every table and
+//! The guides: webhooks and their signatures, rate limits, errors, pagination,
+//! authentication with scopes and allowed origins, and coming from a platform API. The prose is written here; every table and
 //! sample comes from the server.
 
 use leptos::prelude::*;
@@ -7,7 +7,8 @@ use leptos_router::components::A;
 
 use super::{CodeBlock, Samples, loaded};
 use crate::api::docs::{
-    ErrorDocs, Guides, RateLimitDocs, WebhookDocs, get_error_docs, get_guides, get_rate_limit_docs, get_webhook_docs,
+    DialectDocs, ErrorDocs, Guides, RateLimitDocs, WebhookDocs, get_error_docs, get_guides, get_platform_api_docs,
+    get_rate_limit_docs, get_webhook_docs,
 };
 
 fn limit<T: ToString>(value: Option<T>) -> String {
@@ -349,6 +350,83 @@ fn Authentication(guides: Guides) -> impl IntoView {
                 "An origin is " <code>"scheme://host[:port]"</code> ", such as " <code>"https://shop.example.com"</code>
                 ", without a path or wildcards. A refused origin answers " <code>"403 ORIGIN_NOT_ALLOWED"</code> "."
             </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn PlatformApiSection() -> impl IntoView {
+    let data = Resource::new(|| (), |()| get_platform_api_docs());
+    view! {
+        <h1>"Coming from a platform API"</h1>
+        <p class="lead">
+            "A client written for a chatbot platform API with " <code>"/bots"</code> " and "
+            <code>"/conversations"</code> " (the API of seed 003's product) keeps working here: change its host to "
+            "the base URL below and its key to a Parlor API key."
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || data.get().map(|result| loaded(result, |docs| view! { <PlatformApi docs/> }.into_any()))}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PlatformApi(docs: DialectDocs) -> impl IntoView {
+    view! {
+        <section aria-labelledby="platform-base">
+            <h2 id="platform-base">"Base URL and authentication"</h2>
+            <p>"Every path below starts at " <code data-testid="platform-base">{docs.base_url.clone()}</code> "."</p>
+            <p>
+                "Send " <code>"Authorization: Bearer <key>"</code> " with a key from the " <A href="/keys">"API Keys"</A>
+                " page. Its scopes apply as everywhere else: " <code>"chatbots:read"</code> " and "
+                <code>"chatbots:write"</code> " for bots, " <code>"conversations:read"</code> " and "
+                <code>"conversations:write"</code> " for conversations and messages. The key's plan limits the "
+                "requests, with the " <code>"X-RateLimit-*"</code> " headers on every answer and "
+                <code>"429"</code> " beyond them; see " <A href="/docs/rate-limits">"Rate limits"</A> "."
+            </p>
+        </section>
+        <section aria-labelledby="platform-nouns">
+            <h2 id="platform-nouns">"Its nouns in Parlor"</h2>
+            <div class="table-wrap" tabindex="0">
+                <table class="data" data-testid="platform-nouns">
+                    <thead><tr><th scope="col">"Platform API"</th><th scope="col">"Parlor"</th></tr></thead>
+                    <tbody>
+                        <tr><td>"bot"</td><td>"chatbot: the same id and the same JSON as " <code>"/api/v2/chatbots"</code> " (" <code>"\"object\": \"chatbot\""</code> ")"</td></tr>
+                        <tr><td>"conversation"</td><td>"conversation, with its " <code>"message_count"</code></td></tr>
+                        <tr><td>"message"</td><td>"a conversation's message: " <code>"role"</code> " (" <code>"user"</code> ", " <code>"assistant"</code> ", or " <code>"admin"</code> " for a person's reply), " <code>"content"</code> ", " <code>"citations"</code></td></tr>
+                        <tr><td>"team"</td><td>"workspace: a key reaches only its own; another workspace's bot or conversation is " <code>"404"</code></td></tr>
+                    </tbody>
+                </table>
+            </div>
+            <p>"Integrations, channels and agent loops are not served yet."</p>
+        </section>
+        <section aria-labelledby="platform-pages">
+            <h2 id="platform-pages">"Pages and answers"</h2>
+            <p>
+                "Lists take " <code>"page"</code> " (from 1) and " <code>"per_page"</code> " (20 by default, at most "
+                "100) and answer " <code>"{\"data\": […], \"meta\": {\"page\", \"per_page\", \"total\", \"has_more\"}}"</code>
+                ". A " <code>"per_page"</code> " above 100 is not clamped: it answers " <code>"422 VALIDATION_FAILED"</code>
+                ". A page past the end is empty, with " <code>"has_more"</code> " false; any other parameter is a "
+                <code>"400"</code> "."
+            </p>
+            <p>
+                "A create answers " <code>"201"</code> " and a delete " <code>"200"</code> " with "
+                <code>"{\"id\", \"object\", \"deleted\": true}"</code> ". Errors are the JSON body of every Parlor "
+                "error; see " <A href="/docs/errors">"Errors"</A> "."
+            </p>
+        </section>
+        <section aria-labelledby="platform-requests">
+            <h2 id="platform-requests">"Requests"</h2>
+            <p>
+                "Each command runs as it is once your key replaces " <code>"YOUR_API_KEY"</code>
+                " (and a conversation's id replaces " <code>"YOUR_CONVERSATION_ID"</code> ")."
+            </p>
+            {docs.requests.into_iter().map(|request| view! {
+                <div class="dialect-request" data-request=format!("{} {}", request.method, request.path)>
+                    <h3><code>{format!("{} {}", request.method, request.path)}</code> " · " {request.summary}</h3>
+                    <CodeBlock code=request.curl label="Copy command"/>
+                </div>
+            }).collect_view()}
         </section>
     }
 }
