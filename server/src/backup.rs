@@ -82,7 +82,7 @@ pub async fn backup(
     let target = to.to_str().ok_or_else(|| Error::Validation("the backup's path must be valid UTF-8".into()))?;
     // One connection is enough, and the server's own migrations are not run on a live database.
     let db = Db::connect_with(storage, 1).await?;
-    let copied = sqlx::query("VACUUM INTO $1").bind(target).execute(db.pool()).await;
+    let copied = db.execute(sqlx::query("VACUUM INTO $1").bind(target)).await;
     db.close().await;
     copied?;
     let bytes = std::fs::metadata(to).map_err(|err| Error::Internal(err.into()))?.len();
